@@ -1,0 +1,52 @@
+// `kscale decide -f snapshot.yaml|json|-` → the decision as JSON (or text with --output text).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { decide } from '../engine/decide.ts';
+import { renderText } from '../engine/explain.ts';
+import { parseSnapshotText, toSnapshot } from './snapshot-file.ts';
+import { UsageError, type CommandIO } from './io.ts';
+
+export const decideUsage = `Usage: kscale decide -f FILE [--output json|text]
+
+Prints the decision kscale would make for a snapshot of Kubernetes objects.
+  -f, --filename FILE   snapshot in YAML or JSON ("-" reads standard input)
+  -o, --output FORMAT   json (default) or text
+The snapshot holds: autoscaler, scale, pods, podMetrics, customMetrics, externalMetrics, now, config.
+See examples/decide/ for worked examples.`;
+
+async function readInput(file: string, io: CommandIO): Promise<string> {
+  if (file === '-') return io.readStdin();
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+export async function decideCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { filename: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o', default: 'json' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) { io.out(decideUsage + '\n'); return 0; }
+  if (!values.filename) throw new UsageError('missing -f FILE (use "-" for standard input)');
+  if (values.output !== 'json' && values.output !== 'text') throw new UsageError(`--output must be json or text, got ${JSON.stringify(values.output)}`);
+  const source = values.filename === '-' ? 'stdin' : values.filename;
+  const snapshot = toSnapshot(parseSnapshotText(await readInput(values.filename, io), source));
+  const d = decide(snapshot);
+  if (values.output === 'text') {
+    io.out(renderText(d));
+  } else {
+    io.out(JSON.stringify({
+      desiredReplicas: d.desiredReplicas,
+      scaleTo: d.scaleTo,
+      ...(d.rescaleReason ? { reason: d.rescaleReason } : {}),
+      status: d.status,
+      events: d.events,
+      explanation: d.explanation,
+      ...(d.error ? { error: d.error } : {}),
+    }, null, 2) + '\n');
+  }
+  return 0;
+}

@@ -1,0 +1,84 @@
+// Reads everything one decision needs into an engine Snapshot: the target's scale, the pods (from
+// the shared cache), and the metrics each metric spec asks for. Used by the reconciler and by
+// `kscale snapshot`. Failures are recorded in the snapshot, never thrown: the engine turns them into
+// upstream's conditions and Events.
+import { DEFAULT_METRICS } from '../api/defaults.ts';
+import type { HorizontalAutoscaler } from '../api/types.ts';
+import { validateSpec } from '../api/validation.ts';
+import type { ExternalMetricValue, MetricValue, Pod } from '../engine/inputs.ts';
+import type { Snapshot } from '../engine/snapshot.ts';
+import type { KubeHttp } from '../kube/http.ts';
+import type { Discovery, ScaleClient, ScaleRead } from '../kube/scale.ts';
+import { externalMetric, objectMetric, podsMetric } from '../metrics/custom-external.ts';
+import type { PodMetricsSource } from '../metrics/pod-metrics.ts';
+
+export interface GatherSources {
+  http: KubeHttp;
+  discovery: Discovery;
+  scales: ScaleClient;
+  podMetrics: PodMetricsSource;
+  /** Pods of a namespace, from the informer cache. */
+  pods: (namespace: string) => readonly Pod[];
+  /** Observes each metric fetch: metric type, seconds, and whether it failed. */
+  onFetch?: (metricType: string, seconds: number, failed: boolean) => void;
+}
+
+export interface Gathered {
+  snapshot: Snapshot;
+  /** The scale as read, for the update (undefined when it could not be read). */
+  scaleRead?: ScaleRead;
+}
+
+export async function gather(src: GatherSources, autoscaler: HorizontalAutoscaler, now: number): Promise<Gathered> {
+  const namespace = autoscaler.metadata?.namespace ?? 'default';
+  // An invalid spec is decided without reading anything: the engine reports it.
+  if (validateSpec(autoscaler.spec).length > 0) return { snapshot: { autoscaler, scale: { error: 'not read: invalid spec' }, pods: [], now } };
+
+  let scaleRead: ScaleRead | undefined;
+  let scale: Snapshot['scale'];
+  try {
+    scaleRead = await src.scales.get(namespace, autoscaler.spec.scaleTargetRef);
+    scale = scaleRead.scale;
+  } catch (e) {
+    scale = { error: (e as Error).message };
+  }
+  const selector = 'error' in scale ? '' : scale.status?.selector ?? '';
+  const metrics = autoscaler.spec.metrics && autoscaler.spec.metrics.length > 0 ? autoscaler.spec.metrics : DEFAULT_METRICS;
+
+  const customMetrics: MetricValue[] = [];
+  const externalMetrics: ExternalMetricValue[] = [];
+  const metricErrors: Record<number, string> = {};
+  let podMetrics: Snapshot['podMetrics'];
+  if (!('error' in scale) && selector !== '') {
+    const timed = async <T>(type: string, f: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      let failed = false;
+      try { return await f(); } catch (e) { failed = true; throw e; } finally { src.onFetch?.(type, (performance.now() - started) / 1000, failed); }
+    };
+    await Promise.all(metrics.map(async (m, i) => {
+      try {
+        switch (m.type) {
+          case 'Resource':
+          case 'ContainerResource':
+            podMetrics ??= await timed(m.type, () => src.podMetrics.list(namespace));
+            break;
+          case 'Pods':
+            if (m.pods) customMetrics.push(...await timed(m.type, () => podsMetric(src.http, namespace, selector, m.pods!.metric)));
+            break;
+          case 'Object':
+            if (m.object) customMetrics.push(...await timed(m.type, () => objectMetric(src.http, src.discovery, namespace, m.object!.describedObject, m.object!.metric)));
+            break;
+          case 'External':
+            if (m.external) externalMetrics.push(...await timed(m.type, () => externalMetric(src.http, namespace, m.external!.metric)));
+            break;
+        }
+      } catch (e) {
+        metricErrors[i] = (e as Error).message;
+      }
+    }));
+  }
+  return {
+    snapshot: { autoscaler, scale, pods: src.pods(namespace), podMetrics, customMetrics, externalMetrics, metricErrors, now },
+    ...(scaleRead ? { scaleRead } : {}),
+  };
+}

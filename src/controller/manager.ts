@@ -1,0 +1,188 @@
+// Lifecycle of the controller: caches (warm on every replica, so a standby is ready to take over),
+// the work queue and its workers (acting only while leading), periodic resync, graceful shutdown.
+import { AutoscalingV2Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { GROUP, PLURAL, VERSION, type HorizontalAutoscaler } from '../api/types.ts';
+import type { Config } from '../config.ts';
+import type { Pod } from '../engine/inputs.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { KubeHttp } from '../kube/http.ts';
+import { Discovery, ScaleClient } from '../kube/scale.ts';
+import { PodMetricsSource } from '../metrics/pod-metrics.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import type { HpaLike } from './conflicts.ts';
+import { ResilientInformer } from './informer.ts';
+import { WorkQueue } from './queue.ts';
+import { Reconciler } from './reconciler.ts';
+
+export interface ManagerOptions {
+  config: Config;
+  kubeConfig: KubeConfig;
+  http: KubeHttp;
+  events: EventRecorder;
+  metrics: ControllerMetrics;
+  logger: Logger;
+}
+
+type ListFn<T extends KubernetesObject> = (namespace: string | undefined) => Promise<KubernetesListObject<T>>;
+
+/** One informer over all namespaces, or one per watched namespace. */
+class Caches<T extends KubernetesObject> {
+  readonly #byNamespace = new Map<string, ResilientInformer<T>>();
+  readonly #all: ResilientInformer<T> | undefined;
+  constructor(make: (namespace: string | undefined) => ResilientInformer<T>, namespaces: readonly string[]) {
+    if (namespaces.length === 0) this.#all = make(undefined);
+    else for (const ns of namespaces) this.#byNamespace.set(ns, make(ns));
+  }
+  get informers(): ResilientInformer<T>[] { return this.#all ? [this.#all] : [...this.#byNamespace.values()]; }
+  #for(ns: string): ResilientInformer<T> | undefined { return this.#all ?? this.#byNamespace.get(ns); }
+  list(ns: string): T[] { return this.#for(ns)?.cache.list(ns) ?? []; }
+  get(ns: string, name: string): T | undefined { return this.#for(ns)?.cache.get(name, ns); }
+  all(): T[] { return this.informers.flatMap((i) => i.cache.list()); }
+  get synced(): boolean { return this.informers.every((i) => i.synced); }
+}
+
+const keyOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export class Manager {
+  readonly #o: ManagerOptions;
+  readonly #log: Logger;
+  readonly #queue: WorkQueue;
+  readonly #reconciler: Reconciler;
+  readonly #autoscalers: Caches<HorizontalAutoscaler & KubernetesObject>;
+  readonly #pods: Caches<V1Pod>;
+  readonly #hpas: Caches<V2HorizontalPodAutoscaler>;
+  #leading = false;
+  #workers: Promise<void>[] = [];
+  #resync: NodeJS.Timeout | undefined;
+  #stopping = false;
+
+  constructor(o: ManagerOptions) {
+    this.#o = o;
+    this.#log = o.logger;
+    const { config, kubeConfig: kc, metrics } = o;
+    this.#queue = new WorkQueue({
+      hooks: {
+        onDepth: (d) => { metrics.queueDepth.set(d); },
+        onGet: (_k, ms) => { metrics.queueWait.observe(ms / 1000); },
+      },
+    });
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+    const informer = <T extends KubernetesObject>(resource: string, path: (ns: string | undefined) => string, list: ListFn<T>, labelSelector?: string) =>
+      (ns: string | undefined) => new ResilientInformer<T>({
+        kubeConfig: kc, path: path(ns), list: () => list(ns), ...(labelSelector ? { labelSelector } : {}),
+        onRestart: (err, delayMs) => {
+          metrics.informerRestarts.inc({ resource });
+          this.#log.warn({ err, resource, namespace: ns, delayMs }, 'watch failed; restarting');
+        },
+      });
+    const crPath = (ns: string | undefined): string => `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ''}/${PLURAL}`;
+    const selector = config.labelSelector;
+    this.#autoscalers = new Caches(informer<HorizontalAutoscaler & KubernetesObject>('horizontalautoscalers', crPath, async (ns) => (ns
+      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, ...(selector ? { labelSelector: selector } : {}) })
+      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, ...(selector ? { labelSelector: selector } : {}) })) as KubernetesListObject<HorizontalAutoscaler & KubernetesObject>, selector), config.namespaces);
+    this.#pods = new Caches(informer<V1Pod>('pods', (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
+      (ns) => (ns ? core.listNamespacedPod({ namespace: ns }) : core.listPodForAllNamespaces())), config.namespaces);
+    this.#hpas = new Caches(informer<V2HorizontalPodAutoscaler>('horizontalpodautoscalers',
+      (ns) => (ns ? `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers` : '/apis/autoscaling/v2/horizontalpodautoscalers'),
+      (ns) => (ns ? autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns }) : autoscaling.listHorizontalPodAutoscalerForAllNamespaces())), config.namespaces);
+
+    const discovery = new Discovery(o.http);
+    const scales = new ScaleClient(o.http, discovery);
+    this.#reconciler = new Reconciler({
+      http: o.http, scales, events: o.events, metrics, logger: o.logger, config: config.defaults,
+      sources: {
+        http: o.http, discovery, scales, podMetrics: new PodMetricsSource(o.http, config.metricsTickMs),
+        pods: (ns) => this.#pods.list(ns) as unknown as Pod[],
+        onFetch: (type, seconds, failed) => { metrics.metricComputationDuration.observe({ action: 'none', error: failed ? 'internal' : 'none', metric_type: type }, seconds); },
+      },
+      autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
+      autoscalers: (ns) => this.#autoscalers.list(ns),
+      hpas: (ns) => this.#hpas.list(ns) as HpaLike[],
+    });
+
+    for (const inf of this.#autoscalers.informers) {
+      inf.on('add', (obj) => { this.#queue.add(keyOf(obj)); });
+      inf.on('update', (obj) => { this.#onUpdate(obj); });
+      inf.on('delete', (obj) => { const k = keyOf(obj); this.#queue.cancel(k); this.#reconciler.forget(k); });
+    }
+  }
+
+  // Status writes (ours included) arrive as updates: only spec, label or annotation changes are
+  // worth an immediate pass; everything else waits for the object's sync period.
+  readonly #seen = new Map<string, string>();
+  #onUpdate(obj: HorizontalAutoscaler & KubernetesObject): void {
+    const k = keyOf(obj);
+    const fingerprint = JSON.stringify([obj.metadata?.generation, obj.metadata?.annotations ?? {}, obj.metadata?.labels ?? {}]);
+    if (this.#seen.get(k) === fingerprint) return;
+    this.#seen.set(k, fingerprint);
+    this.#queue.add(k);
+  }
+
+  get leading(): boolean { return this.#leading; }
+  get synced(): boolean { return this.#autoscalers.synced && this.#pods.synced && this.#hpas.synced; }
+
+  /** Ready when the caches are synced: a standby replica is ready to take over. */
+  ready(): { ok: boolean; reason?: string } {
+    if (this.#stopping) return { ok: false, reason: 'shutting down' };
+    if (!this.synced) return { ok: false, reason: 'caches not synced' };
+    return { ok: true };
+  }
+
+  /** Starts the caches and the workers; workers act only while leading. */
+  async start(): Promise<void> {
+    await Promise.all([...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers].map((i) => i.start()));
+    for (const inf of this.#autoscalers.informers) for (const obj of inf.cache.list()) this.#seen.set(keyOf(obj), JSON.stringify([obj.metadata?.generation, obj.metadata?.annotations ?? {}, obj.metadata?.labels ?? {}]));
+    this.#workers = Array.from({ length: this.#o.config.workers }, () => this.#work());
+    this.#resync = setInterval(() => { if (this.#leading) this.#enqueueAll(); }, this.#o.config.resyncMs);
+    this.#resync.unref();
+  }
+
+  startLeading(): void {
+    this.#leading = true;
+    this.#o.metrics.leader.set(1);
+    this.#log.info('leading: reconciling');
+    this.#enqueueAll();
+  }
+
+  stopLeading(): void {
+    this.#leading = false;
+    this.#o.metrics.leader.set(0);
+    this.#log.warn('not leading: reconciles stop');
+  }
+
+  #enqueueAll(): void {
+    for (const obj of this.#autoscalers.all()) this.#queue.add(keyOf(obj));
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.#queue.get();
+      if (key === undefined) return;
+      try {
+        if (!this.#leading) continue; // startLeading() re-enqueues everything
+        const result = await this.#reconciler.reconcile(key);
+        this.#queue.forget(key);
+        if (result.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
+      } catch (e) {
+        const delay = this.#queue.addRateLimited(key);
+        this.#log.error({ err: e, key, retryInMs: delay }, 'reconcile failed');
+      } finally {
+        this.#queue.done(key);
+      }
+    }
+  }
+
+  /** Graceful stop: no new work, in-flight reconciles finish, caches stop. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#resync);
+    await this.#queue.shutDown();
+    await Promise.all(this.#workers);
+    await Promise.all([...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers].map((i) => i.stop()));
+    await this.#o.events.flush();
+    await this.#o.http.idle();
+  }
+}

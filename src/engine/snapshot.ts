@@ -1,0 +1,79 @@
+// What a decision reads (Snapshot) and what it returns (Decision). The controller, `kscale decide`
+// and the simulator all build a Snapshot and call decide().
+import type { ControllerDefaults } from '../api/defaults.ts';
+import type { HorizontalAutoscaler, HorizontalAutoscalerStatus } from '../api/types.ts';
+import type { ExternalMetricValue, MetricValue, Pod, PodMetrics, Scale } from './inputs.ts';
+import type { MetricDetail } from './metric-sources.ts';
+
+export interface Snapshot {
+  autoscaler: HorizontalAutoscaler;
+  /** The target's autoscaling/v1 Scale, or why it could not be read. */
+  scale: Scale | { error: string };
+  /** Pods of the autoscaler's namespace (the engine applies the scale's selector). */
+  pods: readonly Pod[];
+  /** metrics.k8s.io PodMetrics of the namespace, or why they could not be listed. */
+  podMetrics?: readonly PodMetrics[] | { error: string };
+  /** custom.metrics.k8s.io values for Pods and Object metrics. */
+  customMetrics?: readonly MetricValue[];
+  /** external.metrics.k8s.io values. */
+  externalMetrics?: readonly ExternalMetricValue[];
+  /** Custom/external fetch failures, by index into the (defaulted) spec.metrics. */
+  metricErrors?: Readonly<Record<number, string>>;
+  /** Other autoscalers ("namespace/name") whose selectors pick the same pods. */
+  selectorConflicts?: readonly string[];
+  /** Other writers of the same target's scale, e.g. "HorizontalPodAutoscaler default/web". */
+  targetConflicts?: readonly string[];
+  /** The scale update of a previous decide() on this snapshot failed with this error. */
+  rescaleError?: string;
+  /** Time of the decision, ms since the epoch. */
+  now: number;
+  config?: Partial<ControllerDefaults>;
+}
+
+export interface DecisionEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** The rule that bounded the result, when one did. */
+export type LimitRule =
+  | 'tolerance' | 'stabilization' | 'scaleUpLimit' | 'scaleDownLimit' | 'maxReplicas' | 'minReplicas'
+  | 'invalidMetric' | 'scalingDisabled' | 'paused' | 'dryRun' | 'invalidSpec' | 'ambiguous' | 'scaleError';
+
+export interface MetricExplanation {
+  index: number;
+  type: string;
+  name: string;
+  replicas?: number;
+  error?: string;
+  detail?: MetricDetail;
+}
+
+export interface Explanation {
+  currentReplicas?: number;
+  minReplicas: number;
+  maxReplicas: number;
+  metrics: MetricExplanation[];
+  /** The largest metric proposal and the metric that made it. */
+  proposed?: number;
+  proposedBy?: string;
+  stabilized?: number;
+  desired: number;
+  limitedBy?: LimitRule;
+  /** One line per step, for people. */
+  steps: string[];
+}
+
+export interface Decision {
+  currentReplicas?: number;
+  desiredReplicas: number;
+  /** Set when the target's scale must change to this value. */
+  scaleTo: number | null;
+  rescaleReason?: string;
+  status: HorizontalAutoscalerStatus;
+  events: DecisionEvent[];
+  explanation: Explanation;
+  /** The pass's error, if it had one (upstream returns it and retries at the next sync). */
+  error?: string;
+}

@@ -1,0 +1,118 @@
+// One small JSON client for every call kscale makes to the API server: typed objects, /scale and
+// /status subresources, discovery, and the aggregated metrics APIs (whose paths the generated
+// clients cannot build). Every call has a timeout, concurrency is bounded with p-queue, TLS
+// connections are reused, and each request is counted by verb and code.
+import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import PQueue from 'p-queue';
+import { fetch, type Dispatcher } from 'undici';
+import { fromResponse, toKubeError } from './errors.ts';
+
+export interface KubeHttpOptions {
+  kubeConfig: KubeConfig;
+  timeoutMs?: number;
+  concurrency?: number;
+  userAgent?: string;
+  /** Called after every request: verb, HTTP code or error reason, duration in seconds. */
+  onRequest?: (verb: string, code: string, seconds: number) => void;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+const MERGE_PATCH = 'application/merge-patch+json';
+// Reuse one dispatcher (TLS session pool) but refresh it now and then so a rotated CA or client
+// certificate is picked up.
+const DISPATCHER_MAX_AGE_MS = 10 * 60_000;
+
+export class KubeHttp {
+  readonly kubeConfig: KubeConfig;
+  readonly server: string;
+  readonly #timeoutMs: number;
+  readonly #queue: PQueue;
+  readonly #userAgent: string;
+  readonly #onRequest: KubeHttpOptions['onRequest'];
+  #dispatcher: { value: Dispatcher | undefined; since: number } | undefined;
+
+  constructor(o: KubeHttpOptions) {
+    const server = o.kubeConfig.getCurrentCluster()?.server;
+    if (!server) throw new Error('kubeconfig has no current cluster');
+    this.kubeConfig = o.kubeConfig;
+    this.server = server.replace(/\/+$/, '');
+    this.#timeoutMs = o.timeoutMs ?? 10_000;
+    this.#queue = new PQueue({ concurrency: o.concurrency ?? 10 });
+    this.#userAgent = o.userAgent ?? 'kscale';
+    this.#onRequest = o.onRequest;
+  }
+
+  get<T>(path: string, query?: RequestOptions['query'], timeoutMs?: number): Promise<T> {
+    return this.request<T>('GET', path, { query, timeoutMs });
+  }
+  mergePatch<T>(path: string, body: unknown, query?: RequestOptions['query']): Promise<T> {
+    return this.request<T>('PATCH', path, { body, contentType: MERGE_PATCH, query });
+  }
+  put<T>(path: string, body: unknown, query?: RequestOptions['query']): Promise<T> {
+    return this.request<T>('PUT', path, { body, query });
+  }
+  post<T>(path: string, body: unknown, query?: RequestOptions['query']): Promise<T> {
+    return this.request<T>('POST', path, { body, query });
+  }
+
+  /** Sends one request; resolves to the decoded JSON body, rejects with a KubeApiError. */
+  request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    return this.#queue.add(async () => this.#send<T>(method, path, o));
+  }
+
+  async #send<T>(method: string, path: string, o: RequestOptions): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const started = performance.now();
+    let code = 'error';
+    try {
+      const ctx = new RequestContext(url.toString(), method as HttpMethod);
+      await this.kubeConfig.applySecurityAuthentication(ctx);
+      const headers: Record<string, string> = { ...ctx.getHeaders(), Accept: 'application/json', 'User-Agent': this.#userAgent };
+      if (o.body !== undefined) headers['Content-Type'] = o.contentType ?? 'application/json';
+      const res = await fetch(url, {
+        method,
+        headers,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        dispatcher: this.#shared(ctx.getDispatcher()),
+        signal: AbortSignal.timeout(o.timeoutMs ?? this.#timeoutMs),
+      });
+      const text = await res.text();
+      code = String(res.status);
+      if (!res.ok) throw fromResponse(res.status, text);
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (e) {
+      const err = toKubeError(e);
+      if (err.code === undefined) code = err.reason;
+      throw err;
+    } finally {
+      this.#onRequest?.(method.toLowerCase(), code, (performance.now() - started) / 1000);
+    }
+  }
+
+  #shared(fresh: Dispatcher | undefined): Dispatcher | undefined {
+    if (!fresh) return undefined;
+    const now = Date.now();
+    if (!this.#dispatcher || now - this.#dispatcher.since > DISPATCHER_MAX_AGE_MS) {
+      void this.#dispatcher?.value?.close();
+      this.#dispatcher = { value: fresh, since: now };
+    } else if (fresh !== this.#dispatcher.value) {
+      void fresh.close();
+    }
+    return this.#dispatcher.value;
+  }
+
+  /** Waits for in-flight requests (shutdown). */
+  async idle(): Promise<void> { await this.#queue.onIdle(); }
+}
+
+/** Encodes each path segment: names may hold characters that are special in URLs. */
+export function pathOf(...segments: string[]): string {
+  return '/' + segments.map(encodeURIComponent).join('/');
+}

@@ -1,0 +1,32 @@
+// metrics.k8s.io PodMetrics, listed once per namespace per tick and shared by every autoscaler in
+// that namespace: concurrent requests join the one in flight, and a result is reused while fresh.
+import type { PodMetrics } from '../engine/inputs.ts';
+import { pathOf, type KubeHttp } from '../kube/http.ts';
+
+export type PodMetricsResult = readonly PodMetrics[] | { error: string };
+
+export class PodMetricsSource {
+  readonly #http: KubeHttp;
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, { at: number; result: Promise<PodMetricsResult> }>();
+
+  /** maxAgeMs: how long one listing serves a namespace (the tick); keep it below the sync period. */
+  constructor(http: KubeHttp, maxAgeMs = 5_000, now: () => number = Date.now) {
+    this.#http = http;
+    this.#maxAgeMs = maxAgeMs;
+    this.#now = now;
+  }
+
+  list(namespace: string): Promise<PodMetricsResult> {
+    const now = this.#now();
+    const cached = this.#entries.get(namespace);
+    if (cached && now - cached.at < this.#maxAgeMs) return cached.result;
+    const result = this.#http.get<{ items?: PodMetrics[] }>(`/apis/metrics.k8s.io/v1beta1${pathOf('namespaces', namespace, 'pods')}`)
+      .then((l): PodMetricsResult => l.items ?? [], (e: unknown): PodMetricsResult => ({ error: (e as Error).message }));
+    this.#entries.set(namespace, { at: now, result });
+    // Failures are not cached past this tick's in-flight callers.
+    void result.then((r) => { if ('error' in r && this.#entries.get(namespace)?.result === result) this.#entries.delete(namespace); });
+    return result;
+  }
+}
