@@ -3,7 +3,7 @@
 // (reference/hpa-algorithm.md §14) plus kscale's own knobs.
 import { isQuantity, parseQuantity, approximateFloat64, milliValue } from '../engine/quantity.ts';
 import { selectorFromLabelSelector } from '../engine/labels.ts';
-import type { HorizontalAutoscalerSpec } from './types.ts';
+import type { HorizontalAutoscalerSpec, LabelSelector } from './types.ts';
 
 export interface FieldError {
   path: string;
@@ -79,7 +79,7 @@ class Collector {
 
   selector(v: unknown, path: string): void {
     if (v === undefined || v === null) return;
-    try { selectorFromLabelSelector(v as never); } catch (e) { this.add(path, (e as Error).message); }
+    try { selectorFromLabelSelector(v); } catch (e) { this.add(path, (e as Error).message); }
   }
 }
 

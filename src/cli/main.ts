@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `kscale` command: dispatches to subcommands. Bad input exits 2 with a one-line reason.
 import { decideCommand } from './decide.ts';
+import { runCommand } from './run.ts';
 import { processIO, UsageError, type CommandIO } from './io.ts';
 import { SnapshotError } from './snapshot-file.ts';
 import { VERSION_TEXT } from './version.ts';
@@ -8,6 +9,7 @@ import { VERSION_TEXT } from './version.ts';
 type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: 'run the controller (default command)' },
   decide: { run: decideCommand, summary: 'print the decision for a snapshot of Kubernetes objects' },
   version: { run: (_a, io) => { io.out(`${VERSION_TEXT}\n`); return Promise.resolve(0); }, summary: 'print the version' },
 };
@@ -22,7 +24,9 @@ export function usage(): string {
 /** Runs a command line; returns the exit code. Never throws. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') { io.out(usage()); return name === undefined ? 2 : 0; }
+  if (name === '--help' || name === '-h' || name === 'help') { io.out(usage()); return 0; }
+  // `kscale` alone, or `kscale --flag ...`, runs the controller.
+  if (name === undefined || name.startsWith('-')) return main(['run', ...argv], io);
   const command = commands[name];
   if (!command) { io.err(`kscale: unknown command ${JSON.stringify(name)}\n${usage()}`); return 2; }
   try {

@@ -23,7 +23,7 @@ const KNOWN_KEYS = ['autoscaler', 'scale', 'pods', 'podMetrics', 'customMetrics'
 
 /** Parses YAML (a superset of JSON), reporting syntax errors with line and column. */
 export function parseSnapshotText(text: string, source = 'snapshot'): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     throw new SnapshotError(doc.errors.map((e) => {
       const pos = e.linePos?.[0];
@@ -59,6 +59,8 @@ class Checker {
   }
 }
 
+const plain = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? 'undefined' : JSON.stringify(v));
+
 function checkAutoscaler(c: Checker, v: unknown): void {
   if (!isObj(v)) { c.add('autoscaler', 'required: a HorizontalAutoscaler (kscale.dev/v1alpha1) or an autoscaling/v2 HorizontalPodAutoscaler'); return; }
   const kind = v.kind;
@@ -66,7 +68,7 @@ function checkAutoscaler(c: Checker, v: unknown): void {
   const ours = kind === KIND && apiVersion === API_VERSION;
   const hpa = kind === 'HorizontalPodAutoscaler' && apiVersion === 'autoscaling/v2';
   if (kind !== undefined && !ours && !hpa) {
-    c.add('autoscaler', `unsupported ${String(apiVersion)} ${String(kind)}: expected ${API_VERSION} ${KIND} or autoscaling/v2 HorizontalPodAutoscaler`);
+    c.add('autoscaler', `unsupported ${plain(apiVersion)} ${plain(kind)}: expected ${API_VERSION} ${KIND} or autoscaling/v2 HorizontalPodAutoscaler`);
   }
   if (!isObj(v.spec)) c.add('autoscaler.spec', 'required');
   // The spec itself is validated by the engine, which reports problems as a condition and an Event.

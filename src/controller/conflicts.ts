@@ -16,12 +16,14 @@ export function targetConflicts(self: HorizontalAutoscaler, autoscalers: readonl
   const ref = self.spec.scaleTargetRef;
   const out: string[] = [];
   for (const other of autoscalers) {
-    if (other.metadata?.namespace !== ns || other.metadata.name === self.metadata?.name || other.metadata.deletionTimestamp) continue;
-    if (sameTarget(ref, other.spec.scaleTargetRef)) out.push(`HorizontalAutoscaler ${ns ?? ''}/${other.metadata.name ?? ''}`);
+    const meta = other.metadata ?? {};
+    if (meta.namespace !== ns || meta.name === self.metadata?.name || meta.deletionTimestamp) continue;
+    if (sameTarget(ref, other.spec.scaleTargetRef)) out.push(`HorizontalAutoscaler ${ns ?? ''}/${meta.name ?? ''}`);
   }
   for (const hpa of hpas) {
-    if (hpa.metadata?.namespace !== ns || hpa.metadata.deletionTimestamp) continue;
-    if (sameTarget(ref, hpa.spec?.scaleTargetRef)) out.push(`HorizontalPodAutoscaler ${ns ?? ''}/${hpa.metadata.name ?? ''}`);
+    const meta = hpa.metadata ?? {};
+    if (meta.namespace !== ns || meta.deletionTimestamp) continue;
+    if (sameTarget(ref, hpa.spec?.scaleTargetRef)) out.push(`HorizontalPodAutoscaler ${ns ?? ''}/${meta.name ?? ''}`);
   }
   return out.sort();
 }

@@ -56,21 +56,16 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
       try { return await f(); } catch (e) { failed = true; throw e; } finally { src.onFetch?.(type, (performance.now() - started) / 1000, failed); }
     };
     await Promise.all(metrics.map(async (m, i) => {
+      const { pods, object, external } = m;
       try {
-        switch (m.type) {
-          case 'Resource':
-          case 'ContainerResource':
-            podMetrics ??= await timed(m.type, () => src.podMetrics.list(namespace));
-            break;
-          case 'Pods':
-            if (m.pods) customMetrics.push(...await timed(m.type, () => podsMetric(src.http, namespace, selector, m.pods!.metric)));
-            break;
-          case 'Object':
-            if (m.object) customMetrics.push(...await timed(m.type, () => objectMetric(src.http, src.discovery, namespace, m.object!.describedObject, m.object!.metric)));
-            break;
-          case 'External':
-            if (m.external) externalMetrics.push(...await timed(m.type, () => externalMetric(src.http, namespace, m.external!.metric)));
-            break;
+        if (m.type === 'Resource' || m.type === 'ContainerResource') {
+          podMetrics ??= await timed(m.type, () => src.podMetrics.list(namespace));
+        } else if (m.type === 'Pods' && pods) {
+          customMetrics.push(...await timed(m.type, () => podsMetric(src.http, namespace, selector, pods.metric)));
+        } else if (m.type === 'Object' && object) {
+          customMetrics.push(...await timed(m.type, () => objectMetric(src.http, src.discovery, namespace, object.describedObject, object.metric)));
+        } else if (m.type === 'External' && external) {
+          externalMetrics.push(...await timed(m.type, () => externalMetric(src.http, namespace, external.metric)));
         }
       } catch (e) {
         metricErrors[i] = (e as Error).message;

@@ -45,8 +45,11 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.#stopped = false;
     const before = this.#errors;
     await this.#informer.start(); // resolves even when the list failed: errors arrive via 'error'
-    if (this.#errors === before && !this.#stopped) { this.#synced = true; this.#healthySince = Date.now(); }
+    if (this.#errors === before && this.#running()) { this.#synced = true; this.#healthySince = Date.now(); }
   }
+
+  // A method, so the check reads the field after the await (stop() may run meanwhile).
+  #running(): boolean { return !this.#stopped; }
 
   async stop(): Promise<void> {
     this.#stopped = true;

@@ -36,9 +36,9 @@ class Caches<T extends KubernetesObject> {
   }
   get informers(): ResilientInformer<T>[] { return this.#all ? [this.#all] : [...this.#byNamespace.values()]; }
   #for(ns: string): ResilientInformer<T> | undefined { return this.#all ?? this.#byNamespace.get(ns); }
-  list(ns: string): T[] { return this.#for(ns)?.cache.list(ns) ?? []; }
+  list(ns: string): readonly T[] { return this.#for(ns)?.cache.list(ns) ?? []; }
   get(ns: string, name: string): T | undefined { return this.#for(ns)?.cache.get(name, ns); }
-  all(): T[] { return this.informers.flatMap((i) => i.cache.list()); }
+  all(): T[] { return this.informers.flatMap((i) => [...i.cache.list()]); }
   get synced(): boolean { return this.informers.every((i) => i.synced); }
 }
 
@@ -100,7 +100,7 @@ export class Manager {
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
       autoscalers: (ns) => this.#autoscalers.list(ns),
-      hpas: (ns) => this.#hpas.list(ns) as HpaLike[],
+      hpas: (ns): readonly HpaLike[] => this.#hpas.list(ns),
     });
 
     for (const inf of this.#autoscalers.informers) {

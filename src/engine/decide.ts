@@ -124,7 +124,8 @@ export function decide(snapshot: Snapshot): Decision {
     rescaleReason = RescaleReason.aboveMax;
     desired = spec.maxReplicas;
     pass.step(`current replicas are above maxReplicas: scale to ${desired}`);
-  } else if (current < spec.minReplicas) {
+  } else if (current < spec.minReplicas && current !== 0) {
+    // (At zero with metrics enabled, upstream computes metrics and raises the result to min below.)
     rescaleReason = RescaleReason.belowMin;
     desired = spec.minReplicas;
     pass.step(`current replicas are below minReplicas: scale to ${desired}`);
@@ -285,10 +286,11 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
 function display(pass: Pass, statuses: readonly MetricStatus[] | undefined): { reference: string; targets: string } {
   const spec = pass.snapshot.autoscaler.spec;
   const ref = spec.scaleTargetRef as { kind?: unknown; name?: unknown } | undefined;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   const metrics = Array.isArray(spec.metrics) && spec.metrics.length > 0 ? spec.metrics : DEFAULT_METRICS;
   let targets: string;
   try { targets = formatTargets(metrics, statuses); } catch { targets = '<invalid>'; }
-  return { reference: `${String(ref?.kind ?? '')}/${String(ref?.name ?? '')}`, targets };
+  return { reference: `${text(ref?.kind)}/${text(ref?.name)}`, targets };
 }
 
 /** A pass that stops without scaling: previous desiredReplicas kept, no recommendation recorded. */
@@ -390,7 +392,9 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
     ...(f.metricStatuses ? { currentMetrics: f.metricStatuses } : {}),
     conditions: pass.conditions,
     recommendations: fromTimedRecs(f.recommendations),
-    ...(spec.behavior ? { scaleUpEvents: fromTimedEvents(scaleEvents.up), scaleDownEvents: fromTimedEvents(scaleEvents.down) } : {}),
+    // Kept even without behavior (upstream keeps them in memory; adding a behavior back uses them).
+    ...(spec.behavior || scaleEvents.up.length > 0 || scaleEvents.down.length > 0
+      ? { scaleUpEvents: fromTimedEvents(scaleEvents.up), scaleDownEvents: fromTimedEvents(scaleEvents.down) } : {}),
   };
   const explanation: Explanation = {
     currentReplicas: f.current, ...bounds, metrics: f.metrics ?? [],

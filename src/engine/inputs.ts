@@ -35,7 +35,7 @@ export interface Scale {
 
 /** metrics.k8s.io/v1beta1 PodMetrics. */
 export interface PodMetrics {
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   timestamp: string;
   window: string;
   containers: { name: string; usage: Record<string, QuantityValue> }[];

@@ -81,9 +81,11 @@ function resourceSamples(ctx: MetricContext, resource: string, container: string
   const fetched = ctx.podMetrics;
   if (!fetched) throw new Error('unable to fetch metrics from resource metrics API: no pod metrics in the snapshot');
   if ('error' in fetched) throw new Error(`unable to fetch metrics from resource metrics API: ${fetched.error}`);
-  // The namespace's listing is shared by every autoscaler there: keep what the selector picks.
+  // The namespace's listing is shared by every autoscaler there: keep what the selector picks, by
+  // the pod labels metrics-server copies into PodMetrics (as upstream's labelSelector query does),
+  // or, for items without labels, by the selected pods' names.
   const selected = new Set(ctx.pods.map((p) => p.metadata.name));
-  const items = fetched.items.filter((m) => selected.has(m.metadata.name));
+  const items = fetched.items.filter((m) => (m.metadata.labels ? ctx.selector.matches(m.metadata.labels) : selected.has(m.metadata.name)));
   if (items.length === 0) throw new Error('no metrics returned from resource metrics API');
   const samples = new Map<string, PodSample>();
   for (const m of items) {
@@ -108,9 +110,10 @@ const sameSelector = (a: MetricIdentifier['selector'] | null | undefined, b: Met
 function podsMetricSamples(ctx: MetricContext, index: number, metric: MetricIdentifier): Map<string, PodSample> {
   const err = ctx.metricErrors.get(index);
   if (err !== undefined) throw new Error(`unable to fetch metrics from custom metrics API: ${err}`);
-  const selected = new Set(ctx.pods.map((p) => p.metadata.name));
+  // Values were fetched with the pods' selector; like upstream, values of pods not (yet) in the pod
+  // cache still count in the average.
   const items = ctx.customMetrics.filter((v) => v.describedObject.kind === 'Pod' && v.metric.name === metric.name &&
-    selected.has(v.describedObject.name) && sameSelector(v.metric.selector, metric.selector));
+    sameSelector(v.metric.selector, metric.selector));
   if (items.length === 0) throw new Error('no metrics returned from custom metrics API');
   return new Map(items.map((v) => [v.describedObject.name, {
     value: milli(v.value),
@@ -152,7 +155,7 @@ function resourceMetric(ctx: MetricContext, resource: string, container: string 
     let r;
     try {
       r = podReplicas({ ...base, samples: resourceSamples(ctx, resource, container), measure: (v) => usageRatio(v, targetMilli), missingOnScaleDown: () => targetMilli });
-    } catch (e) { throw new Error(`failed to get ${resource} usage: ${errorText(e, `unable to get metrics for resource ${resource}: `)}`); }
+    } catch (e) { throw new Error(`failed to get ${resource} usage: ${errorText(e, `unable to get metrics for resource ${resource}: `)}`, { cause: e }); }
     const averageValue = formatMilli(r.measured.usage, resource === 'memory' ? 'BinarySI' : 'DecimalSI');
     return {
       replicas: r.replicas,
@@ -175,7 +178,7 @@ function resourceMetric(ctx: MetricContext, resource: string, container: string 
       measure: (v) => utilizationRatio(v, (requests ??= podRequests(pods, resource, container)), targetUtilization),
       missingOnScaleDown: (pod) => ((requests?.get(pod) ?? 0n) * BigInt(Math.max(100, targetUtilization))) / 100n,
     });
-  } catch (e) { throw new Error(`failed to get ${resource} utilization: ${errorText(e, `unable to get metrics for resource ${resource}: `)}`); }
+  } catch (e) { throw new Error(`failed to get ${resource} utilization: ${errorText(e, `unable to get metrics for resource ${resource}: `)}`, { cause: e }); }
   const averageValue = formatMilli(r.measured.rawAverage, resource === 'memory' ? 'BinarySI' : 'DecimalSI');
   return {
     replicas: r.replicas,
@@ -254,7 +257,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
             specReplicas: ctx.specReplicas, pods: ctx.pods, resource: undefined, rules: ctx.rules, tolerance: ctx.tolerance,
             samples: podsMetricSamples(ctx, index, src.metric), measure: (v) => usageRatio(v, target), missingOnScaleDown: () => target,
           });
-        } catch (e) { throw new Error(errorText(e, `unable to get metric ${src.metric.name}: `)); }
+        } catch (e) { throw new Error(errorText(e, `unable to get metric ${src.metric.name}: `), { cause: e }); }
         const current = dec(r.measured.usage);
         return {
           ok: true, replicas: r.replicas, name,
@@ -274,7 +277,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         const name = `${d.kind} metric ${src.metric.name}`;
         try {
           let value: bigint;
-          try { value = objectMetricValue(ctx, index, src); } catch (e) { throw new Error(fetchError(e)); }
+          try { value = objectMetricValue(ctx, index, src); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
           const ratio = Number(value) / Number(milli(src.target.value));
           const replicas = usageRatioReplicas(ctx, ratio);
           const current = dec(value);
@@ -291,7 +294,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         const name = `external metric ${src.metric.name}(${goFormatLabelSelector(src.metric.selector)})`;
         try {
           let value: bigint;
-          try { value = objectMetricValue(ctx, index, src); } catch (e) { throw new Error(fetchError(e)); }
+          try { value = objectMetricValue(ctx, index, src); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
           const target = milli(src.target.averageValue);
           const replicas = averageValueReplicas(ctx, value, target);
           const current = dec(perPod(value, ctx.statusReplicas));
@@ -315,7 +318,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         `unable to get external metric ${ctx.namespace}/${src.metric.name}/${goFormatLabelSelector(src.metric.selector)}: ${(e as Error).message}`;
       const total = (): bigint => {
         let values: bigint[];
-        try { values = externalValues(ctx, index, src.metric); } catch (e) { throw new Error(fetchError(e)); }
+        try { values = externalValues(ctx, index, src.metric); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
         let sum = 0n;
         for (const v of values) { sum += v; if (sum > MAX_INT64) return MAX_INT64; } // upstream saturates
         return sum;
@@ -354,7 +357,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
     }
     default: {
       const type = (spec as { type: string }).type;
-      return fail(Reason.InvalidMetricSourceType, `unknown metric source type "${type}"`, '', String(type));
+      return fail(Reason.InvalidMetricSourceType, `unknown metric source type "${type}"`, '', type);
     }
   }
 }

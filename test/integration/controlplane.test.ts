@@ -52,7 +52,7 @@ describe('embedded control plane', controlPlaneSuiteOptions(), () => {
     });
     kc = cp.kubeConfig;
   });
-  after(async () => { await cp?.stop(); }); // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- undefined when before() failed
+  after(async () => { await cp?.stop(); });
 
   test('the apiserver is v1.36.3 and the admin kubeconfig works', async () => {
     const version = await getJson(kc, '/version') as { gitVersion: string };

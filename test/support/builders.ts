@@ -47,11 +47,12 @@ export function pod(name: string, o: PodOptions = {}): Pod {
 }
 
 /** PodMetrics with one container per entry. Values are quantities ("500m"). */
-export function podMetrics(name: string, usage: Record<string, string> | Record<string, Record<string, string>>, o: { ageSeconds?: number; window?: string; namespace?: string } = {}): PodMetrics {
-  const first = Object.values(usage)[0];
+export function podMetrics(name: string, usage: Record<string, string> | Record<string, Record<string, string>>, o: { ageSeconds?: number; window?: string; namespace?: string; labels?: Record<string, string> } = {}): PodMetrics {
+  const first: unknown = Object.values(usage)[0];
   const perContainer = typeof first === 'object' ? usage as Record<string, Record<string, string>> : { app: usage as Record<string, string> };
   return {
-    metadata: { name, namespace: o.namespace ?? 'default' },
+    // metrics-server copies the pod's labels into PodMetrics.
+    metadata: { name, namespace: o.namespace ?? 'default', labels: o.labels ?? { app: 'web' } },
     timestamp: ago(o.ageSeconds ?? 5),
     window: o.window ?? '30s',
     containers: Object.entries(perContainer).map(([c, u]) => ({ name: c, usage: u })),

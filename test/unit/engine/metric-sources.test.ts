@@ -30,7 +30,9 @@ describe('Resource', () => {
   });
   test('worked example 2: scale-up with a pending pod is held (rebalance within tolerance)', () => {
     const metrics: MetricSpec[] = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }];
-    const d = run(metrics, { pods: [pod('a'), pod('b'), pod('c', { phase: 'Pending' })], podMetrics: [podMetrics('a', { cpu: '800m' }), podMetrics('b', { cpu: '1' })] });
+    // 800m used of 1000m requested on each ready pod: 80% → r = 1.6; the pending pod counts as 0:
+    // 1600 × 100 / 3000 = 53% → r' = 1.06, within tolerance → stay at 3.
+    const d = run(metrics, { pods: [pod('a'), pod('b'), pod('c', { phase: 'Pending' })], podMetrics: [podMetrics('a', { cpu: '800m' }), podMetrics('b', { cpu: '800m' })] });
     assert.equal(d.scaleTo, null);
     assert.equal(d.explanation.metrics[0]?.detail?.heldBy, 'tolerance');
     assert.equal(d.explanation.metrics[0]?.detail?.rebalancedRatio, 53 / 50);
@@ -54,7 +56,7 @@ describe('Resource', () => {
   });
   test('no pods selected', () => {
     const metrics: MetricSpec[] = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }];
-    const d = run(metrics, { pods: [pod('a', { labels: { app: 'other' } })], podMetrics: [podMetrics('a', { cpu: '1' })] });
+    const d = run(metrics, { pods: [pod('a', { labels: { app: 'other' } })], podMetrics: [podMetrics('a', { cpu: '1' }, { labels: { app: 'other' } })] });
     assert.equal(d.events[0]?.message, 'failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from resource metrics API');
   });
 });
@@ -75,7 +77,8 @@ describe('Pods', () => {
   const rps: MetricSpec = { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '10' } } };
   test('average per pod vs target', () => {
     const d = run([rps], { pods: pods3, customMetrics: ['a', 'b', 'c'].map((n) => podsMetricValue(n, 'rps', '30')) });
-    assert.equal(d.scaleTo, 9);
+    assert.equal(d.explanation.metrics[0]?.replicas, 9, 'ceil(3 × 3)');
+    assert.equal(d.scaleTo, 6, 'capped by the legacy limit max(2 × 3, 4)');
     assert.equal(d.rescaleReason, 'pods metric rps above target');
     assert.deepEqual(d.status.currentMetrics, [{ type: 'Pods', pods: { metric: { name: 'rps' }, current: { averageValue: '30' } } }]);
   });
@@ -100,13 +103,14 @@ describe('Object', () => {
   test('Value: ratio × running-and-ready pods', () => {
     const ps = [pod('a'), pod('b'), pod('c', { ready: 'False' })];
     const d = run([value], { pods: ps, customMetrics: [objectMetricValue('Ingress', 'main', 'hits', '300')] });
-    assert.equal(d.scaleTo, 6, 'ceil(3 × 2 ready)');
+    assert.equal(d.scaleTo, 6, 'ceil(3 × 2 ready pods)');
     assert.equal(d.rescaleReason, 'Ingress metric hits above target');
     assert.deepEqual(d.status.currentMetrics?.[0]?.object?.current, { value: '300' });
   });
   test('AverageValue: ceil(value / target), status per pod over status replicas; the "external" name quirk', () => {
     const d = run([average], { scale: scale(3, { statusReplicas: 2 }), pods: pods3, customMetrics: [objectMetricValue('Ingress', 'main', 'hits', '400')] });
-    assert.equal(d.scaleTo, 8);
+    assert.equal(d.explanation.metrics[0]?.replicas, 8);
+    assert.equal(d.scaleTo, 6);
     assert.equal(d.rescaleReason, 'external metric hits(nil) above target');
     assert.deepEqual(d.status.currentMetrics?.[0]?.object?.current, { averageValue: '200' });
   });
@@ -124,14 +128,15 @@ describe('External', () => {
   const series = [externalValue('depth', '25', { queue: 'jobs' }), externalValue('depth', '15', { queue: 'jobs' }), externalValue('depth', '999', { queue: 'other' })];
   test('Value: sum of matching series / target × ready pods', () => {
     const d = run([value], { pods: pods3, externalMetrics: series });
-    assert.equal(d.scaleTo, 12);
+    assert.equal(d.explanation.metrics[0]?.replicas, 12);
+    assert.equal(d.scaleTo, 6);
     assert.equal(d.rescaleReason, 'external metric depth(&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}) above target');
     assert.deepEqual(d.status.currentMetrics?.[0]?.external?.current, { value: '40' });
   });
   test('AverageValue: ceil(sum / target) and per-pod status', () => {
     const d = run([average], { pods: pods3, externalMetrics: series });
     assert.equal(d.scaleTo, 4);
-    assert.deepEqual(d.status.currentMetrics?.[0]?.external?.current, { averageValue: '14' });
+    assert.deepEqual(d.status.currentMetrics?.[0]?.external?.current, { averageValue: '13334m' }, 'ceil(40000m / 3)');
   });
   test('AverageValue within tolerance holds at status replicas', () => {
     const d = run([average], { pods: pods3, externalMetrics: [externalValue('depth', '31', { queue: 'jobs' })] });
@@ -151,7 +156,7 @@ describe('multiple metrics', () => {
       { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '10' } } },
     ];
     const d = run(metrics, { pods: pods3, podMetrics: ['a', 'b', 'c'].map((n) => podMetrics(n, { cpu: '600m' })), customMetrics: ['a', 'b', 'c'].map((n) => podsMetricValue(n, 'rps', '40')) });
-    assert.equal(d.scaleTo, 12);
+    assert.equal(d.scaleTo, 6);
     assert.equal(d.rescaleReason, 'pods metric rps above target');
     assert.deepEqual(d.explanation.metrics.map((m) => m.replicas), [4, 12]);
   });

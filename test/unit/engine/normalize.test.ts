@@ -79,8 +79,12 @@ describe('behavior stabilization', () => {
 
 describe('behavior policies', () => {
   const up = (policies: EffectiveRules['policies'], selectPolicy: EffectiveRules['selectPolicy'] = 'Max'): EffectiveRules => rules({ policies, selectPolicy });
-  test('worked example 5: Percent 10 from 10 → ceil(10 × 1.1) = 12 (float quirk)', () => {
-    assert.equal(scaleUpLimit(10, [], [], up([{ type: 'Percent', value: 10, periodSeconds: 60 }]), NOW), 12);
+  test('Percent up is ceil of a float64 product, in upstream order: 50 × (1 + 10/100) = 55.00000000000001 → 56', () => {
+    assert.equal(scaleUpLimit(50, [], [], up([{ type: 'Percent', value: 10, periodSeconds: 60 }]), NOW), 56);
+    assert.equal(scaleUpLimit(25, [], [], up([{ type: 'Percent', value: 12, periodSeconds: 60 }]), NOW), 29);
+    // The reference's worked example 5 says 10 × 1.1 gives 12; in IEEE float64 (Go and JS alike) the
+    // product is exactly 11.0, so upstream allows 11.
+    assert.equal(scaleUpLimit(10, [], [], up([{ type: 'Percent', value: 10, periodSeconds: 60 }]), NOW), 11);
   });
   test('worked example 6: Pods 4 / 60 s after +4 thirty seconds ago → stays at 14', () => {
     const events = [{ replicaChange: 4, time: s(30), outdated: false }];
@@ -103,6 +107,7 @@ describe('behavior policies', () => {
   test('scale-down: Percent truncates, Max = largest decrease, Min = smallest', () => {
     const policies: EffectiveRules['policies'] = [{ type: 'Pods', value: 1, periodSeconds: 15 }, { type: 'Percent', value: 50, periodSeconds: 15 }];
     assert.equal(scaleDownLimit(3, [], [], rules({ policies: [{ type: 'Percent', value: 50, periodSeconds: 15 }] }), NOW), 1, 'trunc(1.5) = 1');
+    assert.equal(scaleDownLimit(10, [], [], rules({ policies: [{ type: 'Percent', value: 80, periodSeconds: 15 }] }), NOW), 1, 'trunc(1.9999999999999996) = 1, not 2');
     assert.equal(scaleDownLimit(10, [], [], rules({ policies, selectPolicy: 'Max' }), NOW), 5);
     assert.equal(scaleDownLimit(10, [], [], rules({ policies, selectPolicy: 'Min' }), NOW), 9);
     assert.equal(scaleDownLimit(10, [], [], rules({ policies, selectPolicy: 'Disabled' }), NOW), 10);

@@ -7,12 +7,12 @@ import { NOW, pod } from '../../support/builders.ts';
 
 const rules = { cpuInitializationPeriodMs: 300_000, initialReadinessDelayMs: 30_000, now: NOW };
 const sample = (ageSeconds = 5, windowMs = 30_000): PodSample => ({ value: 500n, timestamp: NOW - ageSeconds * 1000, windowMs });
-const group = (p: ReturnType<typeof pod>, resource: string | undefined = 'cpu', s: PodSample | undefined = sample()) =>
+const group = (p: ReturnType<typeof pod>, resource: string | undefined, s: PodSample | null) =>
   groupPods([p], new Map(s ? [[p.metadata.name, s]] : []), resource, rules);
 const kind = (g: ReturnType<typeof group>): string => g.readyCount === 1 ? 'ready' : g.unready.size ? 'unready' : g.missing.size ? 'missing' : 'ignored';
 
 describe('groupPods', () => {
-  const cases: { name: string; pod: ReturnType<typeof pod>; resource?: string; sample?: PodSample | null; want: string }[] = [
+  const cases: { name: string; pod: ReturnType<typeof pod>; resource?: string | null; sample?: PodSample | null; want: string }[] = [
     { name: 'running, ready, old', pod: pod('p'), want: 'ready' },
     { name: 'being deleted', pod: pod('p', { deleting: true }), want: 'ignored' },
     { name: 'Failed', pod: pod('p', { phase: 'Failed' }), want: 'ignored' },
@@ -22,7 +22,7 @@ describe('groupPods', () => {
     { name: 'cpu: no Ready condition', pod: pod('p', { ready: null }), want: 'unready' },
     { name: 'cpu: no startTime', pod: pod('p', { startedAgo: null }), want: 'unready' },
     { name: 'memory: no Ready condition is fine', pod: pod('p', { ready: null }), resource: 'memory', want: 'ready' },
-    { name: 'custom metric: unready is fine', pod: pod('p', { ready: 'False' }), resource: undefined as unknown as string, want: 'ready' },
+    { name: 'custom metric: unready is fine', pod: pod('p', { ready: 'False' }), resource: null, want: 'ready' },
     { name: 'cpu initializing, ready, full window since transition', pod: pod('p', { startedAgo: 100, readySinceAgo: 60 }), want: 'ready' },
     { name: 'cpu initializing, sample taken before transition + window', pod: pod('p', { startedAgo: 100, readySinceAgo: 20 }), want: 'unready' },
     { name: 'cpu initializing, sample exactly at transition + window counts', pod: pod('p', { startedAgo: 100, readySinceAgo: 35 }), want: 'ready' },
@@ -34,8 +34,8 @@ describe('groupPods', () => {
   ];
   for (const c of cases) {
     test(c.name, () => {
-      const resource = 'resource' in c ? c.resource : 'cpu';
-      assert.equal(kind(group(c.pod, resource, c.sample === null ? undefined : (c.sample ?? sample()))), c.want);
+      const resource = c.resource === undefined ? 'cpu' : (c.resource ?? undefined);
+      assert.equal(kind(group(c.pod, resource, c.sample === undefined ? sample() : c.sample)), c.want);
     });
   }
 });

@@ -390,7 +390,7 @@ describe('upstream TestScaleDownWithScalingRules (kubernetes/kubernetes copy)', 
 describe('upstream TestBuildQuantity (status current.averageValue of a Resource AverageValue metric)', () => {
   const cases: { name: string; resource: string; usage: string; expected: string }[] = [
     { name: 'Memory - 1000 bytes → 1Ki', resource: 'memory', usage: '1', expected: '1' }, // raw proposal 1000 milli-bytes
-    { name: 'Memory - 1000000 bytes → 1000Ki', resource: 'memory', usage: '1000', expected: '1000' }, // raw proposal 1000000 milli-bytes
+    { name: 'Memory - 1000000 bytes → 1000Ki', resource: 'memory', usage: '1000', expected: '1k' }, // raw proposal 1000000 milli-bytes; Go prints BinarySI values below 1024 as DecimalSI
     { name: 'CPU - 100 milli-cores', resource: 'cpu', usage: '100m', expected: '100m' },
     { name: 'CPU - 500 milli-cores', resource: 'cpu', usage: '500m', expected: '500m' },
     { name: 'CPU - 1 milli-core', resource: 'cpu', usage: '1m', expected: '1m' },
@@ -413,21 +413,22 @@ describe('upstream TestBuildQuantity (status current.averageValue of a Resource 
   }
 });
 
-// Upstream feeds the controller specs that its API server would reject (an unknown metric type
-// "CheddarCheese"; minReplicas 0 with only a CPU metric). kscale validates the spec inside decide(), so
-// these cases check how far the engine's answer is from the controller's for such input.
-describe('upstream cases with specs the API server would reject', () => {
+// Upstream feeds its controller specs that its own API server rejects (an unknown metric type
+// "CheddarCheese"; minReplicas 0 with only a CPU metric): its unit tests bypass validation. kscale
+// validates the spec inside decide(), so for these inputs it reports InvalidSpec and never scales
+// (upstream's answers: scale to 4, disable at zero, hold with InvalidMetricSourceType, scale to 0).
+describe('upstream cases with specs the API server would reject: kscale refuses them', () => {
   const cheddar = { type: 'CheddarCheese' } as unknown as MetricSpec;
-  const invalidType = [SUCCEEDED_GET_SCALE, cond('ScalingActive', 'False', 'InvalidMetricSourceType')];
+  const invalidSpec = [cond('ScalingActive', 'False', 'InvalidSpec')];
   run([
-    { name: 'TestScaleWithOneInvalidMetric: scale up with one invalid metric', s: { min: 2, max: 6, spec: 3, status: 3, cpuTarget: 30, metrics: [cheddar], levels: [300, 400, 500], requests: reqs(3) }, e: { desired: 4, scaled: true, cpuUtilization: 40, error: 'invalid metrics (1 invalid out of 2)' } },
-    { name: 'TestScaleWithOneInvalidMetric: from zero with invalid metric, HPAScaleToZero enabled', s: { min: 0, max: 6, spec: 0, status: 0, cpuTarget: 30, metrics: [cheddar], levels: [300, 400, 500], requests: reqs(3), recommendations: [] }, e: { desired: 0, scaled: false, conditions: [SUCCEEDED_GET_SCALE, cond('ScalingActive', 'False', 'ScalingDisabled')] } },
-    { name: 'TestInvalidMetricSourceType: only invalid metric source type', s: { min: 2, max: 6, spec: 3, status: 3, metrics: [cheddar], levels: [20000] }, e: { desired: 3, scaled: false, error: true, conditions: invalidType } },
-    { name: 'TestInvalidMetricSourceType: no scale down when one metric has invalid source type', s: { min: 2, max: 6, spec: 5, status: 5, cpuTarget: 50, metrics: [cheddar], levels: [100, 300, 500, 250, 250], requests: reqs(5), recommendations: [] }, e: { desired: 5, scaled: false, error: true, conditions: invalidType } },
+    { name: 'TestScaleWithOneInvalidMetric: scale up with one invalid metric', s: { min: 2, max: 6, spec: 3, status: 3, cpuTarget: 30, metrics: [cheddar], levels: [300, 400, 500], requests: reqs(3) }, e: { desired: 3, scaled: false, conditions: invalidSpec, error: 'spec.metrics[1].type: Unsupported value: "CheddarCheese"' } },
+    { name: 'TestScaleWithOneInvalidMetric: from zero with invalid metric, HPAScaleToZero enabled', s: { min: 0, max: 6, spec: 0, status: 0, cpuTarget: 30, metrics: [cheddar], levels: [300, 400, 500], requests: reqs(3), recommendations: [] }, e: { desired: 0, scaled: false, conditions: invalidSpec, error: 'Unsupported value: "CheddarCheese"' } },
+    { name: 'TestInvalidMetricSourceType: only invalid metric source type', s: { min: 2, max: 6, spec: 3, status: 3, metrics: [cheddar], levels: [20000] }, e: { desired: 3, scaled: false, error: true, conditions: invalidSpec } },
+    { name: 'TestInvalidMetricSourceType: no scale down when one metric has invalid source type', s: { min: 2, max: 6, spec: 5, status: 5, cpuTarget: 50, metrics: [cheddar], levels: [100, 300, 500, 250, 250], requests: reqs(5), recommendations: [] }, e: { desired: 5, scaled: false, error: true, conditions: invalidSpec } },
     {
       name: 'TestReplicaLimits: scale down to zero when min replicas is zero',
       s: { min: 0, max: 5, spec: 3, status: 3, cpuTarget: 90, levels: [0, 0, 0], requests: [900, 1000, 1100], recommendations: [] },
-      e: { desired: 0, scaled: true, conditions: statusOk(cond('ScalingLimited', 'False', 'DesiredWithinRange'), NOT_SCALED_TO_ZERO) },
+      e: { desired: 3, scaled: false, conditions: invalidSpec, error: 'spec.minReplicas: must be greater than or equal to 1 unless at least one Object or External metric' },
     },
   ]);
 });

@@ -55,7 +55,9 @@ function fixturePods(f: Fixture, requestsMilli: number[] = []): Pod[] {
 /** Per-pod, per-container CPU usage (milli); a pod with one level reports only container1. */
 function cpuMetrics(levels: number[][], podNames: string[] = []): PodMetrics[] {
   return levels.map((l, i) => ({
-    metadata: { name: podNames[i] ?? `test-pod-${i}`, namespace: 'default' },
+    // The pods' labels, as metrics-server copies them: upstream's fake metrics client answers the
+    // selector query with these items, unlisted pods included.
+    metadata: { name: podNames[i] ?? `test-pod-${i}`, namespace: 'default', labels: { app: 'web' } },
     timestamp: ago(0),
     window: '1m0s',
     containers: [0, 1].map((j): PodMetrics['containers'][number] => (j < l.length ? { name: `container${j + 1}`, usage: { cpu: `${l[j] ?? 0}m` } } : { name: '', usage: {} })),
