@@ -8,9 +8,11 @@
 // Go's exact (unscaled, scale) pair, not just the value.
 //
 // Known differences from Go, all outside anything an autoscaler meets:
-// * Exponents whose inf.Dec evaluation would need more than MAX_DIGITS decimal digits are refused with
-//   a QuantityError ("1e-2147483648" and similar make Go itself hang).
-// * compareQuantity is exact even where Go's int32 scale arithmetic wraps or panics (scales ~2^31).
+// * Where Go's inf.Dec arithmetic would run for ages on exponents near ±2^31 (it writes the power of ten
+//   out in full), we either answer exactly ("1e-2147483630" is 1n) or, if the coefficient itself would
+//   exceed MAX_DIGITS decimal digits ("1e-2147483648", "19 digits e2147483000"), throw a QuantityError.
+// * compareQuantity is exact even where Go's int32 scale arithmetic wraps, hangs or panics (scales ~2^31).
+// * A JSON number reaches Go as its literal text but reaches us as a double, re-spelled by String().
 // * Newer apimachinery (after v0.36) rounds negative inf.Dec values away from zero, saturates the int64
 //   accessors at the int64 limits instead of wrapping/returning 0, and prints DecimalSI exponents above
 //   18 as "e<n>"; this module deliberately keeps the v0.36.3 behaviour, quirks included.

@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   context?: string;
   server?: string;
   env?: NodeJS.ProcessEnv;
+  /** Root under which the service-account files are looked up (tests use a temporary directory). */
+  serviceAccountRoot?: string;
 }
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -37,8 +39,8 @@ export function loadKubeConfig(o: ConnectionOptions = {}): { kc: KubeConfig; sou
     // kubectl's rule with several files: the first file's current-context wins.
     if (files.length === 1) kc.loadFromFile(files[0] ?? '');
     else kc.loadFromDefault({}, true);
-  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${SERVICE_ACCOUNT_DIR}/token`)) {
-    kc.loadFromCluster();
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${o.serviceAccountRoot ?? ''}${SERVICE_ACCOUNT_DIR}/token`)) {
+    kc.loadFromCluster(o.serviceAccountRoot);
     return { kc, source: 'in-cluster' };
   } else if (env.HOME && existsSync(`${env.HOME}/.kube/config`)) {
     kc.loadFromFile(`${env.HOME}/.kube/config`);
