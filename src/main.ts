@@ -42,12 +42,15 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
   const registry = new Registry();
   const metrics = new ControllerMetrics(registry);
   const identity = config.identity ?? hostname();
+  const onRequest = (verb: string, code: string, seconds: number): void => {
+    metrics.apiRequests.inc({ verb, code });
+    metrics.apiRequestDuration.observe({ verb }, seconds);
+  };
   const http = new KubeHttp({
-    kubeConfig: kc, timeoutMs: config.apiTimeoutMs, concurrency: config.apiConcurrency, userAgent: `kscale/${KSCALE_VERSION}`,
-    onRequest: (verb, code, seconds) => { metrics.apiRequests.inc({ verb, code }); metrics.apiRequestDuration.observe({ verb }, seconds); },
+    kubeConfig: kc, timeoutMs: config.apiTimeoutMs, concurrency: config.apiConcurrency, userAgent: `kscale/${KSCALE_VERSION}`, onRequest,
   });
   await preflight(http);
-  const events = new EventRecorder({ kubeConfig: kc, component: 'kscale', instance: identity, logger, onDropped: () => { metrics.eventsDropped.inc(); } });
+  const events = new EventRecorder({ kubeConfig: kc, component: 'kscale', instance: identity, logger, onRequest, onDropped: () => { metrics.eventsDropped.inc(); } });
   const manager = new Manager({ config, kubeConfig: kc, http, events, metrics, logger });
   const [host = '0.0.0.0', port = '8080'] = config.httpAddress.startsWith('[')
     ? [config.httpAddress.slice(1, config.httpAddress.indexOf(']')), config.httpAddress.slice(config.httpAddress.lastIndexOf(':') + 1)]
@@ -58,7 +61,7 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
   let elector: LeaderElector | undefined;
   if (config.leaderElect) {
     elector = new LeaderElector({
-      kubeConfig: kc, namespace: config.leaderElectionNamespace ?? ownNamespace(kc), name: config.leaderElectionId, identity,
+      kubeConfig: kc, namespace: config.leaderElectionNamespace ?? ownNamespace(kc), name: config.leaderElectionId, identity, onRequest,
       leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs, logger,
       onStartedLeading: () => { manager.startLeading(); },
       onStoppedLeading: () => { manager.stopLeading(); },

@@ -3,7 +3,7 @@
 // (reference/hpa-algorithm.md §14) plus kscale's own knobs.
 import { isQuantity, parseQuantity, approximateFloat64, milliValue } from '../engine/quantity.ts';
 import { selectorFromLabelSelector } from '../engine/labels.ts';
-import type { HorizontalAutoscalerSpec, LabelSelector } from './types.ts';
+import type { HorizontalAutoscalerSpec } from './types.ts';
 
 export interface FieldError {
   path: string;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ControllerDefaults } from '../api/defaults.ts';
 import { API_VERSION, KIND, PLURAL, GROUP, VERSION, type HorizontalAutoscaler, type HorizontalAutoscalerStatus } from '../api/types.ts';
 import { decide } from '../engine/decide.ts';
+import { approximateFloat64, isQuantity, parseQuantity } from '../engine/quantity.ts';
 import type { Decision } from '../engine/snapshot.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
@@ -14,6 +15,13 @@ import type { ScaleClient } from '../kube/scale.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { targetConflicts, type HpaLike } from './conflicts.ts';
 import { gather, type GatherSources } from './gather.ts';
+
+/** "93%" → 93, "250m" → 0.25, "1Gi" → 1073741824; undefined when absent or unparsable. */
+function numeric(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text.endsWith('%')) return Number(text.slice(0, -1));
+  return isQuantity(text) ? approximateFloat64(parseQuantity(text)) : undefined;
+}
 
 export interface ReconcilerDeps {
   http: KubeHttp;
@@ -159,8 +167,10 @@ export class Reconciler {
     m.minReplicas.set({ namespace, name }, d.explanation.minReplicas);
     m.maxReplicas.set({ namespace, name }, d.explanation.maxReplicas);
     for (const metric of d.explanation.metrics) {
-      const ratio = metric.detail?.ratio;
-      if (ratio !== undefined && Number.isFinite(ratio)) m.metricValue.set({ namespace, name, metric: metric.name }, ratio);
+      const current = numeric(metric.detail?.current);
+      const target = numeric(metric.detail?.target);
+      if (current !== undefined) m.metricValue.set({ namespace, name, metric: metric.name }, current);
+      if (target !== undefined) m.metricTarget.set({ namespace, name, metric: metric.name }, target);
     }
     // The metric computation outcome, per metric type, as upstream counts it.
     for (const metric of d.explanation.metrics) {
