@@ -39,5 +39,7 @@ export function toKubeError(e: unknown): KubeApiError {
   }
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return new KubeApiError(`${cause.code}: ${cause.message ?? String(e)}`, undefined, cause.code, true);
-  return new KubeApiError(e instanceof Error ? e.message : String(e), undefined, 'Unknown', false);
+  const message = e instanceof Error ? e.message : String(e);
+  // undici wraps the reason ("fetch failed"); say what actually failed.
+  return new KubeApiError(cause?.message ? `${message}: ${cause.message}` : message, undefined, 'Unknown', false);
 }

@@ -13,6 +13,16 @@ import { controlPlaneSuiteOptions, startSuiteControlPlane } from '../support/con
 
 const repo = (p: string): URL => new URL(`../../${p}`, import.meta.url);
 
+/** A loopback port nothing listens on: bound and released. */
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((resolve) => srv.close(() => { resolve(); }));
+  return port;
+}
+
 describe('connecting to the API server', controlPlaneSuiteOptions(), () => {
   let cp: ControlPlane;
   let dir: string;
@@ -33,6 +43,11 @@ describe('connecting to the API server', controlPlaneSuiteOptions(), () => {
     await cp.applyYaml(await readFile(repo('deploy/crd/horizontalautoscalers.kscale.dev.yaml'), 'utf8'));
     await cp.applyYaml('apiVersion: v1\nkind: Namespace\nmetadata: {name: kscale-system}\n');
     await cp.applyYaml(await readFile(repo('deploy/base/rbac.yaml'), 'utf8'));
+    // A just-established CRD answers 503 "storage is (re)initializing" for a moment.
+    const admin = new KubeHttp({ kubeConfig: cp.kubeConfig });
+    for (let i = 0; ; i++) {
+      try { await admin.get('/apis/kscale.dev/v1alpha1/horizontalautoscalers'); break; } catch (e) { if (i > 100) throw e; await new Promise((r) => setTimeout(r, 100)); }
+    }
     token = await cp.mintToken('kscale-system', 'kscale-controller', 3600);
     dir = await mkdtemp(join(tmpdir(), 'kscale-connect-'));
     saKubeconfig = await cp.writeKubeconfig(token, join(dir, 'sa.kubeconfig'));
@@ -50,7 +65,7 @@ describe('connecting to the API server', controlPlaneSuiteOptions(), () => {
     const multi = join(dir, 'multi.kubeconfig');
     const { parse, stringify } = await import('yaml');
     const doc = parse(two) as { clusters: { name: string; cluster: Record<string, unknown> }[]; contexts: { name: string; context: Record<string, unknown> }[]; 'current-context': string };
-    doc.clusters.push({ name: 'nowhere', cluster: { server: 'https://127.0.0.1:1' } });
+    doc.clusters.push({ name: 'nowhere', cluster: { server: `https://127.0.0.1:${await closedPort()}` } });
     doc.contexts.push({ name: 'nowhere', context: { ...doc.contexts[0]?.context, cluster: 'nowhere' } });
     const real = doc['current-context'];
     doc['current-context'] = 'nowhere';

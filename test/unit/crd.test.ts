@@ -133,12 +133,23 @@ describe('CRD manifest', () => {
     assert.deepEqual(at('status.currentMetrics[].type').enum, ['', 'Object', 'Pods', 'Resource', 'ContainerResource', 'External']);
   });
 
-  test('every CEL rule has a message, and lists and strings under rules are bounded', () => {
+  test('every CEL rule has a message, and the lists and strings its cost depends on are bounded', () => {
     const rules = nodes.flatMap((n) => (n.schema['x-kubernetes-validations'] ?? []).map((r) => ({ ...r, path: n.path })));
     assert.ok(rules.length >= 20, `rules: ${String(rules.length)}`);
     for (const r of rules) {
       assert.ok(r.message.length > 10, `${r.path}: ${r.rule} has a message`);
       if (r.fieldPath !== undefined) assert.match(r.fieldPath, /^\.[A-Za-z]+$/, `${r.path}: fieldPath`);
+    }
+    // The apiserver costs a rule by the largest list (or string) it may run over: keep them bounded.
+    const hasRules = (s: JSONSchemaProps): boolean => walk(s).some((n) => n.schema['x-kubernetes-validations'] !== undefined);
+    for (const { path, schema } of nodes) {
+      if (schema.type === 'array' && schema.items && hasRules(schema.items)) assert.ok(schema.maxItems, `${path} has maxItems`);
+      if (schema.type === 'object' && schema.additionalProperties && schema['x-kubernetes-validations']) {
+        assert.ok(schema.maxProperties, `${path} has maxProperties`);
+      }
+      if (schema.type !== 'object' && schema.type !== 'array' && schema['x-kubernetes-validations'] && schema.type !== 'integer') {
+        assert.ok(schema.maxLength, `${path} has maxLength`);
+      }
     }
     assert.equal(at('spec.metrics').maxItems, 50);
     assert.equal(at('spec.behavior.scaleUp.policies').maxItems, 10);
