@@ -45,9 +45,9 @@ export function normalizeLegacy(args: {
   const stabilizedReason = stabilized !== args.proposed ? { reason: Reason.ScaleDownStabilized, message: Message.scaleDownStabilized } : ready;
 
   // Guards against bogus usage spikes: at most double (or 4) per pass.
-  const scaleUpLimit = Math.trunc(Math.max(2.0 * args.current, 4.0));
-  const upper = args.max > scaleUpLimit
-    ? { value: scaleUpLimit, reason: Reason.ScaleUpLimit, message: Message.scaleUpLimit }
+  const legacyLimit = Math.trunc(Math.max(2.0 * args.current, 4.0));
+  const upper = args.max > legacyLimit
+    ? { value: legacyLimit, reason: Reason.ScaleUpLimit, message: Message.scaleUpLimit }
     : { value: args.max, reason: Reason.TooManyReplicas, message: Message.tooManyReplicas };
   let desired = stabilized;
   let limitedReason: { reason: string; message: string } = withinRange;
@@ -64,31 +64,33 @@ function changedWithin(events: readonly TimedScaleEvent[], periodSeconds: number
   return total;
 }
 
-/** §9.4: the most replicas the scale-up policies allow now. */
-export function scaleUpLimit(current: number, up: readonly TimedScaleEvent[], down: readonly TimedScaleEvent[], rules: EffectiveRules, now: number): number {
+/**
+ * §9.4: the replica count the policies allow now. Each policy starts from the count at the start of
+ * its period; Percent rounds up when adding and truncates when removing. "Max" selects the largest
+ * change: the highest count up, the lowest count down ("Min" the reverse); "Disabled" pins.
+ */
+function policyLimit(direction: 'up' | 'down', current: number, up: readonly TimedScaleEvent[], down: readonly TimedScaleEvent[], rules: EffectiveRules, now: number): number {
   if (rules.selectPolicy === 'Disabled') return current;
-  const pickMin = rules.selectPolicy === 'Min';
-  let result = pickMin ? MAX_INT32 : MIN_INT32;
+  const highest = (direction === 'up') === (rules.selectPolicy !== 'Min');
+  let result = highest ? MIN_INT32 : MAX_INT32;
   for (const p of rules.policies) {
     const periodStart = current - changedWithin(up, p.periodSeconds, now) + changedWithin(down, p.periodSeconds, now);
-    // Percent rounds up, or a small percentage of a small count would never add a replica.
-    const proposed = p.type === 'Pods' ? periodStart + p.value : Math.ceil(periodStart * (1 + p.value / 100));
-    result = pickMin ? Math.min(result, proposed) : Math.max(result, proposed);
+    const proposed = direction === 'up'
+      ? (p.type === 'Pods' ? periodStart + p.value : Math.ceil(periodStart * (1 + p.value / 100)))
+      : (p.type === 'Pods' ? periodStart - p.value : Math.trunc(periodStart * (1 - p.value / 100)));
+    result = highest ? Math.max(result, proposed) : Math.min(result, proposed);
   }
   return result;
 }
 
-/** §9.4: the fewest replicas the scale-down policies allow now. "Max" means the largest decrease. */
+/** The most replicas the scale-up policies allow now. */
+export function scaleUpLimit(current: number, up: readonly TimedScaleEvent[], down: readonly TimedScaleEvent[], rules: EffectiveRules, now: number): number {
+  return policyLimit('up', current, up, down, rules, now);
+}
+
+/** The fewest replicas the scale-down policies allow now. */
 export function scaleDownLimit(current: number, up: readonly TimedScaleEvent[], down: readonly TimedScaleEvent[], rules: EffectiveRules, now: number): number {
-  if (rules.selectPolicy === 'Disabled') return current;
-  const pickMax = rules.selectPolicy === 'Min';
-  let result = pickMax ? MIN_INT32 : MAX_INT32;
-  for (const p of rules.policies) {
-    const periodStart = current - changedWithin(up, p.periodSeconds, now) + changedWithin(down, p.periodSeconds, now);
-    const proposed = p.type === 'Pods' ? periodStart - p.value : Math.trunc(periodStart * (1 - p.value / 100));
-    result = pickMax ? Math.max(result, proposed) : Math.min(result, proposed);
-  }
-  return result;
+  return policyLimit('down', current, up, down, rules, now);
 }
 
 /** §9: with behavior. Per-direction stabilization (cutoffs exclusive), then policies and bounds. */

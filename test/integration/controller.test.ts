@@ -21,7 +21,7 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>, time
   let last: unknown;
   for (;;) {
     try { const v = await f(); if (v !== undefined) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await sleep(200);
   }
 }
