@@ -1,6 +1,6 @@
 // Lifecycle of the controller: caches (warm on every replica, so a standby is ready to take over),
 // the work queue and its workers (acting only while leading), periodic resync, graceful shutdown.
-import { AutoscalingV2Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Pod, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type HorizontalAutoscaler } from '../api/types.ts';
 import type { Config } from '../config.ts';
@@ -23,8 +23,6 @@ export interface ManagerOptions {
   metrics: ControllerMetrics;
   logger: Logger;
 }
-
-type ListFn<T extends KubernetesObject> = (namespace: string | undefined) => Promise<KubernetesListObject<T>>;
 
 /** One informer over all namespaces, or one per watched namespace. */
 class Caches<T extends KubernetesObject> {
@@ -67,27 +65,21 @@ export class Manager {
         onGet: (_k, ms) => { metrics.queueWait.observe(ms / 1000); },
       },
     });
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
-    const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-    const informer = <T extends KubernetesObject>(resource: string, path: (ns: string | undefined) => string, list: ListFn<T>, labelSelector?: string) =>
+    // The informers' lists go through KubeHttp (timeout, request metrics, shared connections); the
+    // watches through client-node's Watch on the same paths.
+    const informer = <T extends KubernetesObject>(resource: string, path: (ns: string | undefined) => string, labelSelector?: string) =>
       (ns: string | undefined) => new ResilientInformer<T>({
-        kubeConfig: kc, path: path(ns), list: () => list(ns), ...(labelSelector ? { labelSelector } : {}),
+        kubeConfig: kc, path: path(ns), ...(labelSelector ? { labelSelector } : {}),
+        list: () => o.http.get<KubernetesListObject<T>>(path(ns), labelSelector ? { labelSelector } : {}, 60_000),
         onRestart: (err, delayMs) => {
           metrics.informerRestarts.inc({ resource });
           this.#log.warn({ err, resource, namespace: ns, delayMs }, 'watch failed; restarting');
         },
       });
-    const crPath = (ns: string | undefined): string => `/apis/${GROUP}/${VERSION}${ns ? `/namespaces/${ns}` : ''}/${PLURAL}`;
-    const selector = config.labelSelector;
-    this.#autoscalers = new Caches(informer<HorizontalAutoscaler & KubernetesObject>('horizontalautoscalers', crPath, async (ns) => (ns
-      ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, ...(selector ? { labelSelector: selector } : {}) })
-      : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, ...(selector ? { labelSelector: selector } : {}) })) as KubernetesListObject<HorizontalAutoscaler & KubernetesObject>, selector), config.namespaces);
-    this.#pods = new Caches(informer<V1Pod>('pods', (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
-      (ns) => (ns ? core.listNamespacedPod({ namespace: ns }) : core.listPodForAllNamespaces())), config.namespaces);
-    this.#hpas = new Caches(informer<V2HorizontalPodAutoscaler>('horizontalpodautoscalers',
-      (ns) => (ns ? `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers` : '/apis/autoscaling/v2/horizontalpodautoscalers'),
-      (ns) => (ns ? autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: ns }) : autoscaling.listHorizontalPodAutoscalerForAllNamespaces())), config.namespaces);
+    const under = (base: string, plural: string) => (ns: string | undefined): string => `${base}${ns ? `/namespaces/${ns}` : ''}/${plural}`;
+    this.#autoscalers = new Caches(informer<HorizontalAutoscaler & KubernetesObject>('horizontalautoscalers', under(`/apis/${GROUP}/${VERSION}`, PLURAL), config.labelSelector), config.namespaces);
+    this.#pods = new Caches(informer<V1Pod>('pods', under('/api/v1', 'pods')), config.namespaces);
+    this.#hpas = new Caches(informer<V2HorizontalPodAutoscaler>('horizontalpodautoscalers', under('/apis/autoscaling/v2', 'horizontalpodautoscalers')), config.namespaces);
 
     const discovery = new Discovery(o.http);
     const scales = new ScaleClient(o.http, discovery);
