@@ -1,6 +1,7 @@
 // `kscale run`: the controller against the configured cluster, or, with --embedded, against a local
 // control plane started for the purpose (also when --embedded=auto finds no cluster configured).
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, configUsage, parseConfig } from '../config.ts';
 import { loadKubeConfig, NoClusterError } from '../kube/config.ts';
@@ -15,13 +16,33 @@ export const runUsage = `${configUsage()}  --embedded[=auto]             start a
 interface Embedded { kc: KubeConfig; kubeconfigPath: string; stop(): Promise<void> }
 
 async function startEmbedded(io: CommandIO): Promise<Embedded> {
-  const { startControlPlane, startPodReadier } = await import('../controlplane/index.ts');
-  io.err('kscale: starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
+  const { startControlPlane, startPodReadier, binaryPath } = await import('../controlplane/index.ts');
+  const { DEMO_NAMESPACE, startDemo } = await import('./embedded-demo.ts');
+  io.err('kscale: no cluster configured: starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
   const cp = await startControlPlane({ controllerManager: true });
-  await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
-  const readier = startPodReadier(cp.kubeConfig, 'default');
-  io.err(`kscale: embedded control plane ready at ${cp.server}\n  export KUBECONFIG=${cp.kubeconfigPath}\n  kubectl get hza -A -w    # and: kubectl events -A\n`);
-  return { kc: cp.kubeConfig, kubeconfigPath: cp.kubeconfigPath, stop: async () => { await readier.stop(); await cp.stop(); } };
+  try {
+    await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
+    // No kubelet here: pods are marked Running and Ready as they appear.
+    const readiers = [startPodReadier(cp.kubeConfig, 'default'), startPodReadier(cp.kubeConfig, DEMO_NAMESPACE)];
+    const stopDemo = await startDemo(cp);
+    io.err([
+      `kscale: embedded control plane ready at ${cp.server}`,
+      `  demo: Deployment ${DEMO_NAMESPACE}/worker, autoscaled on a queue whose depth rises and falls over 6 minutes`,
+      '  in another terminal:',
+      `    export KUBECONFIG=${cp.kubeconfigPath} PATH=${dirname(binaryPath('kubectl'))}:$PATH`,
+      `    kubectl get hza -n ${DEMO_NAMESPACE} -w        # -o wide adds Desired, Last Scale, Reason`,
+      `    kubectl events -n ${DEMO_NAMESPACE} -w`,
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'));
+    return {
+      kc: cp.kubeConfig, kubeconfigPath: cp.kubeconfigPath,
+      stop: async () => { stopDemo(); await Promise.all(readiers.map((r) => r.stop())); await cp.stop(); },
+    };
+  } catch (e) {
+    await cp.stop();
+    throw e;
+  }
 }
 
 export async function runCommand(args: string[], io: CommandIO): Promise<number> {
