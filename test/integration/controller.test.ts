@@ -119,28 +119,36 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
 
   test('ContainerResource: only the named container counts', async () => {
     await deployment('ctr', 1, [{ name: 'app', resources: { requests: { cpu: '100m' } } }, { name: 'proxy', resources: { requests: { cpu: '100m' } } }]);
-    drive('ctr', (p, m) => { cp.metrics.setPodUsage(ns, p, { app: { cpu: `${m}m` }, proxy: { cpu: '0' } }); }, () => 300);
+    let total = 300;
+    drive('ctr', (p, m) => { cp.metrics.setPodUsage(ns, p, { app: { cpu: `${m}m` }, proxy: { cpu: '0' } }); }, () => total);
     await autoscaler('ctr', {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ctr' },
       metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: { type: 'Utilization', averageUtilization: 100 } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
     });
     // app at 300% → ceil(3 × 1) = 3 (legacy limit 4); at 3 pods 100% each → stays. The idle proxy would halve it if counted.
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/deployments/ctr`, 3);
     await sleep(2500);
     assert.equal(await replicas(`/apis/apps/v1/namespaces/${ns}/deployments/ctr`), 3);
+    total = 60; // 20% each → ceil(0.2 × 3) = 1
+    await waitReplicas(`/apis/apps/v1/namespaces/${ns}/deployments/ctr`, 1);
   });
 
   test('Pods metric from custom.metrics.k8s.io', async () => {
     await deployment('rps', 1);
-    drive('rps', (p, m) => { cp.metrics.setPodsMetric(ns, p, 'requests_per_second', `${m}m`); }, () => 35_000);
+    let total = 35_000;
+    drive('rps', (p, m) => { cp.metrics.setPodsMetric(ns, p, 'requests_per_second', `${m}m`); }, () => total);
     await autoscaler('rps', {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'rps' },
       metrics: [{ type: 'Pods', pods: { metric: { name: 'requests_per_second' }, target: { type: 'AverageValue', averageValue: '10' } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
     });
     // 35 per pod / 10 → ceil(3.5) = 4; at 4 pods 8.75 each (ratio 0.875): ceil(3.5) = 4 → stays.
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/deployments/rps`, 4);
     const s = await eventually('pods metric status', async () => (await getHza('rps')).status?.currentMetrics?.[0]?.pods);
     assert.equal(s.metric.name, 'requests_per_second');
+    total = 12_000; // 3 per pod → ratio 0.3 → ceil(1.2) = 2; then 6 per pod on 2 → ceil(1.2) = 2
+    await waitReplicas(`/apis/apps/v1/namespaces/${ns}/deployments/rps`, 2);
   });
 
   test('Object metric on a Service, Value target', async () => {
@@ -149,11 +157,15 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
     await autoscaler('obj', {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'obj' },
       metrics: [{ type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'front' }, metric: { name: 'requests' }, target: { type: 'Value', value: '10' } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
     });
     // ratio 3 × 1 ready pod → 3.
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/deployments/obj`, 3);
     const e = await eventually('the Event', async () => (await events('obj')).find((x) => x.reason === 'SuccessfulRescale'));
     assert.equal(e.message, 'New size: 3; reason: Service metric requests above target');
+    await eventually('3 ready pods', async () => ((await runningPods('obj')).length === 3 ? true : undefined));
+    cp.metrics.setObjectMetric(ns, 'services', 'front', 'requests', '5'); // ratio 0.5 × 3 ready → ceil(1.5) = 2
+    await waitReplicas(`/apis/apps/v1/namespaces/${ns}/deployments/obj`, 2);
   });
 
   test('External metric scales a StatefulSet', async () => {
@@ -164,11 +176,15 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
     await autoscaler('queue', {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'queue' }, maxReplicas: 10,
       metrics: [{ type: 'External', external: { metric: { name: 'queue_depth', selector: { matchLabels: { queue: 'jobs' } } }, target: { type: 'AverageValue', averageValue: '10' } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
     });
-    // ceil(50 / 10) = 5, limited to max(2 × 1, 4) = 4 in the first step, then 5.
+    // ceil(50 / 10) = 5 in one step: with a behavior, the default scale-up policy allows +4 pods.
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/statefulsets/queue`, 5);
     const msgs = (await events('queue')).map((e) => e.message);
-    assert.ok(msgs.includes('New size: 4; reason: external metric queue_depth(&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}) above target'), msgs.join('\n'));
+    assert.ok(msgs.includes('New size: 5; reason: external metric queue_depth(&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}) above target'), msgs.join('\n'));
+    cp.metrics.setExternalMetric(ns, 'queue_depth', [{ labels: { queue: 'jobs' }, value: '20' }, { labels: { queue: 'other' }, value: '900' }]);
+    await waitReplicas(`/apis/apps/v1/namespaces/${ns}/statefulsets/queue`, 2); // ceil(20 / 10)
+    assert.ok((await events('queue')).some((e) => e.message === 'New size: 2; reason: All metrics below target'));
   });
 
   test('ReplicaSet target stops at maxReplicas with TooManyReplicas', async () => {
@@ -215,8 +231,11 @@ spec:
     await autoscaler('widget', {
       scaleTargetRef: { apiVersion: 'test.kscale.dev/v1', kind: 'Widget', name: 'w' },
       metrics: [{ type: 'External', external: { metric: { name: 'widget_jobs' }, target: { type: 'AverageValue', averageValue: '10' } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 0 } },
     });
-    await waitReplicas(`${base}/w`, 6); // ceil(60 / 10) = 6 (legacy limit max(2 × 2, 4) = 4 first)
+    await waitReplicas(`${base}/w`, 6); // ceil(60 / 10) = 6
+    cp.metrics.setExternalMetric(ns, 'widget_jobs', [{ labels: {}, value: '3' }]);
+    await waitReplicas(`${base}/w`, 1); // ceil(3 / 10) = 1
   });
 
   test('a bad spec that passes admission: condition and Event, no scaling', async () => {
