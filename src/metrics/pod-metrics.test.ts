@@ -1,0 +1,43 @@
+// Pod metrics are listed once per namespace per tick and shared: concurrent callers join one
+// request, a fresh result is reused, failures are not kept past the callers that waited on them.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { KubeHttp } from '../kube/http.ts';
+import { PodMetricsSource } from './pod-metrics.ts';
+
+function counting(answer: (path: string) => Promise<unknown>): { http: KubeHttp; paths: string[] } {
+  const paths: string[] = [];
+  // Only get() is used; the source is given nothing else.
+  const http = { get: (path: string) => { paths.push(path); return answer(path); } } as unknown as KubeHttp;
+  return { http, paths };
+}
+
+describe('PodMetricsSource', () => {
+  test('one listing per namespace per tick, shared by every caller', async () => {
+    let clock = 0;
+    const { http, paths } = counting(() => Promise.resolve({ items: [{ metadata: { name: 'a' } }] }));
+    const source = new PodMetricsSource(http, 5000, () => clock);
+    const results = await Promise.all([source.list('shop'), source.list('shop'), source.list('jobs')]);
+    assert.deepEqual(paths, ['/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods', '/apis/metrics.k8s.io/v1beta1/namespaces/jobs/pods']);
+    assert.equal(results[0], results[1]);
+    clock = 4999;
+    await source.list('shop');
+    assert.equal(paths.length, 2, 'still fresh');
+    clock = 5000;
+    await source.list('shop');
+    assert.equal(paths.length, 3, 'a new tick lists again');
+  });
+
+  test('a failure is reported to its callers and retried at the next call', async () => {
+    let fail = true;
+    const { http, paths } = counting(() => (fail ? Promise.reject(new Error('the server is currently unable to handle the request')) : Promise.resolve({ items: [] })));
+    const source = new PodMetricsSource(http, 5000, () => 0);
+    const [a, b] = await Promise.all([source.list('shop'), source.list('shop')]);
+    assert.deepEqual(a, { error: 'the server is currently unable to handle the request' });
+    assert.equal(a, b);
+    fail = false;
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(await source.list('shop'), []);
+    assert.equal(paths.length, 2);
+  });
+});
