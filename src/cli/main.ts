@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `kscale` command: dispatches to subcommands. Bad input exits 2 with a one-line reason.
+import { convertCommand } from './convert.ts';
 import { decideCommand } from './decide.ts';
 import { runCommand } from './run.ts';
 import { processIO, UsageError, type CommandIO } from './io.ts';
@@ -11,6 +12,7 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run the controller (default command)' },
   decide: { run: decideCommand, summary: 'print the decision for a snapshot of Kubernetes objects' },
+  convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers' },
   version: { run: (_a, io) => { io.out(`${VERSION_TEXT}\n`); return Promise.resolve(0); }, summary: 'print the version' },
 };
 
