@@ -122,6 +122,25 @@ describe('connecting to the API server', controlPlaneSuiteOptions(), () => {
     assert.throws(() => loadKubeConfig({ server: 'ftp://x', env: {} }), /must be an http:\/\/ or https:\/\/ URL/);
   });
 
+  test('every example HorizontalAutoscaler passes admission (schema and CEL), server-side dry run', async () => {
+    const admin = new KubeHttp({ kubeConfig: cp.kubeConfig });
+    const { parse } = await import('yaml');
+    const { readdir } = await import('node:fs/promises');
+    const dirUrl = repo('examples/autoscalers/');
+    const files = (await readdir(dirUrl)).filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 5);
+    for (const f of files) {
+      const obj = parse(await readFile(new URL(f, dirUrl), 'utf8')) as { metadata: { name: string; namespace: string } };
+      await admin.request('PATCH', `/api/v1/namespaces/${obj.metadata.namespace}`, {
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: obj.metadata.namespace } },
+        contentType: 'application/apply-patch+yaml', query: { fieldManager: 'test' },
+      });
+      await admin.request('PATCH', `/apis/kscale.dev/v1alpha1/namespaces/${obj.metadata.namespace}/horizontalautoscalers/${obj.metadata.name}`, {
+        body: obj, contentType: 'application/apply-patch+yaml', query: { fieldManager: 'test', dryRun: 'All' },
+      });
+    }
+  });
+
   test('no cluster configured: a clear message', () => {
     assert.throws(() => loadKubeConfig({ env: {} }), (e: unknown) => e instanceof NoClusterError && /no cluster configured/.test(e.message));
   });
