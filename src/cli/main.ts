@@ -3,6 +3,8 @@
 import { convertCommand } from './convert.ts';
 import { decideCommand } from './decide.ts';
 import { runCommand } from './run.ts';
+import { simulateCommand } from './simulate.ts';
+import { snapshotCommand } from './snapshot.ts';
 import { processIO, UsageError, type CommandIO } from './io.ts';
 import { SnapshotError } from './snapshot-file.ts';
 import { VERSION_TEXT } from './version.ts';
@@ -12,6 +14,8 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run the controller (default command)' },
   decide: { run: decideCommand, summary: 'print the decision for a snapshot of Kubernetes objects' },
+  simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations' },
+  snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)' },
   convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers' },
   version: { run: (_a, io) => { io.out(`${VERSION_TEXT}\n`); return Promise.resolve(0); }, summary: 'print the version' },
 };

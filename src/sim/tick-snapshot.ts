@@ -1,0 +1,157 @@
+// Builds the engine Snapshot of one replay tick from the workload and the trace's values: real Pod,
+// Scale, PodMetrics, MetricValue and ExternalMetricValue objects, exactly what the controller would
+// gather. Load is shared evenly among Ready pods (or given per pod); pods that are not Ready report
+// nothing, so the engine's readiness and CPU-initialization rules apply to them as in a cluster.
+import type { ControllerDefaults } from '../api/defaults.ts';
+import type { HorizontalAutoscaler, LabelSelector } from '../api/types.ts';
+import type { ExternalMetricValue, MetricValue, Pod, PodMetrics } from '../engine/inputs.ts';
+import { formatMilli } from '../engine/quantity.ts';
+import type { Snapshot } from '../engine/snapshot.ts';
+import type { MetricColumn } from './metric-columns.ts';
+import { isReady, type SimPod, type Workload } from './workload.ts';
+
+/** metrics-server's usual sample window; a pod's CPU counts once a full window passed since Ready. */
+export const METRIC_WINDOW = '30s';
+
+/** The fixed shape of the simulated pods, derived once per replay. */
+export interface PodShape {
+  namespace: string;
+  /** Pods are named "<prefix>-<index>". */
+  prefix: string;
+  labels: Record<string, string>;
+  /** The Scale's status.selector; it selects exactly the labels above. */
+  selector: string;
+  containers: readonly string[];
+  /** Requests of each container, as quantities (e.g. { cpu: "1", memory: "1Gi" }). */
+  requests: Readonly<Record<string, string>>;
+  /** Trace values of pod metrics (resources, Pods metrics) are per Ready pod rather than totals. */
+  perPod: boolean;
+}
+
+export interface TickInput {
+  autoscaler: HorizontalAutoscaler;
+  shape: PodShape;
+  workload: Workload;
+  columns: readonly MetricColumn[];
+  /** The trace's value of each column at this tick, milli-units; null in a gap. */
+  loads: ReadonlyMap<string, bigint | null>;
+  now: number;
+  config?: Partial<ControllerDefaults>;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const quantity = (milli: bigint): string => formatMilli(milli, 'DecimalSI');
+
+/** Splits a total into n exact shares that differ by at most one milli-unit. */
+export function split(total: bigint, n: number): bigint[] {
+  if (n <= 0) return [];
+  const count = BigInt(n);
+  const base = total / count;
+  const rest = Number(total % count);
+  return Array.from({ length: n }, (_, i) => base + (i < rest ? 1n : 0n));
+}
+
+function podObject(p: SimPod, shape: PodShape, now: number): Pod {
+  const ready = isReady(p, now);
+  return {
+    metadata: { name: `${shape.prefix}-${p.index}`, namespace: shape.namespace, labels: { ...shape.labels } },
+    spec: { containers: shape.containers.map((name) => ({ name, resources: { requests: { ...shape.requests } } })) },
+    status: {
+      phase: 'Running',
+      startTime: iso(p.createdAt),
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: iso(ready ? p.readyAt : p.createdAt) }],
+    },
+  };
+}
+
+/** Each Ready pod's share of a column's value (or the value itself when it is per pod). */
+function shares(total: bigint, readyCount: number, perPod: boolean): bigint[] {
+  return perPod ? Array.from({ length: readyCount }, () => total) : split(total, readyCount);
+}
+
+/** Labels that an external series must carry to match the metric's selector. */
+function labelsMatching(selector: LabelSelector | undefined): Record<string, string> {
+  const labels: Record<string, string> = { ...(selector?.matchLabels ?? {}) };
+  for (const r of selector?.matchExpressions ?? []) {
+    if (r.operator === 'In') labels[r.key] = r.values?.[0] ?? '';
+    else if (r.operator === 'Exists') labels[r.key] = 'simulated';
+    else if (r.operator === 'NotIn') labels[r.key] = ['simulated', 'simulated-0', 'simulated-1'].find((v) => !(r.values ?? []).includes(v)) ?? 'simulated-x';
+  }
+  return labels;
+}
+
+export function tickSnapshot(input: TickInput): Snapshot {
+  const { shape, workload, columns, loads, now } = input;
+  const pods = workload.pods.map((p) => podObject(p, shape, now));
+  const ready = workload.pods.filter((p) => isReady(p, now));
+  const readyNames = ready.map((p) => `${shape.prefix}-${p.index}`);
+  const timestamp = iso(now);
+
+  // Resource usage: one PodMetrics per Ready pod, with every resource the trace has a value for.
+  const resourceShares = new Map<string, bigint[]>();
+  for (const c of columns) {
+    const load = loads.get(c.column);
+    if (c.kind === 'resource' && load != null && !resourceShares.has(c.column)) resourceShares.set(c.column, shares(load, ready.length, shape.perPod));
+  }
+  const podMetrics: PodMetrics[] = resourceShares.size === 0 ? [] : readyNames.map((name, i) => {
+    const perContainer = new Map<string, Record<string, string>>(shape.containers.map((c) => [c, {}]));
+    for (const [resource, values] of resourceShares) {
+      split(values[i] ?? 0n, shape.containers.length).forEach((v, j) => {
+        const usage = perContainer.get(shape.containers[j] ?? '');
+        if (usage) usage[resource] = quantity(v);
+      });
+    }
+    return {
+      metadata: { name, namespace: shape.namespace, labels: { ...shape.labels } },
+      timestamp, window: METRIC_WINDOW,
+      containers: [...perContainer].map(([c, usage]) => ({ name: c, usage })),
+    };
+  });
+
+  const customMetrics: MetricValue[] = [];
+  const externalMetrics: ExternalMetricValue[] = [];
+  const emitted = new Set<string>();
+  for (const c of columns) {
+    const load = loads.get(c.column);
+    if (load == null) continue; // a gap: the metrics API has nothing to return
+    const m = c.spec;
+    if (c.kind === 'pods' && m.pods) {
+      const key = `pods/${JSON.stringify(m.pods.metric)}`;
+      if (emitted.has(key)) continue;
+      emitted.add(key);
+      const metric = { name: m.pods.metric.name, ...(m.pods.metric.selector ? { selector: m.pods.metric.selector } : {}) };
+      shares(load, ready.length, shape.perPod).forEach((v, i) => {
+        customMetrics.push({ describedObject: { kind: 'Pod', name: readyNames[i] ?? '', namespace: shape.namespace, apiVersion: 'v1' }, metric, timestamp, value: quantity(v) });
+      });
+    } else if (c.kind === 'object' && m.object) {
+      const d = m.object.describedObject;
+      customMetrics.push({
+        describedObject: { kind: d.kind, name: d.name, namespace: shape.namespace, ...(d.apiVersion ? { apiVersion: d.apiVersion } : {}) },
+        metric: { name: m.object.metric.name, ...(m.object.metric.selector ? { selector: m.object.metric.selector } : {}) },
+        timestamp, value: quantity(load),
+      });
+    } else if (c.kind === 'external' && m.external) {
+      // One series per distinct metric: the engine sums all matching series.
+      const key = `external/${JSON.stringify(m.external.metric)}`;
+      if (emitted.has(key)) continue;
+      emitted.add(key);
+      externalMetrics.push({ metricName: m.external.metric.name, metricLabels: labelsMatching(m.external.metric.selector), timestamp, value: quantity(load) });
+    }
+  }
+
+  const replicas = workload.pods.length;
+  return {
+    autoscaler: input.autoscaler,
+    scale: {
+      metadata: { name: input.autoscaler.spec.scaleTargetRef.name, namespace: shape.namespace },
+      spec: { replicas },
+      status: { replicas, selector: shape.selector },
+    },
+    pods,
+    podMetrics,
+    customMetrics,
+    externalMetrics,
+    now,
+    ...(input.config ? { config: input.config } : {}),
+  };
+}
