@@ -4,7 +4,7 @@
 import type { ControlPlane } from '../controlplane/index.ts';
 
 export const DEMO_NAMESPACE = 'demo';
-const PERIOD_MS = 6 * 60_000;
+export const DEFAULT_PERIOD_MS = 6 * 60_000;
 
 const manifests = `apiVersion: v1
 kind: Namespace
@@ -38,17 +38,24 @@ spec:
 `;
 
 /** Queue depth over time: a slow wave between 5 and 95 messages. */
-export function queueDepth(elapsedMs: number): number {
-  return Math.round(50 - 45 * Math.cos((2 * Math.PI * elapsedMs) / PERIOD_MS));
+export function queueDepth(elapsedMs: number, periodMs = DEFAULT_PERIOD_MS): number {
+  return Math.round(50 - 45 * Math.cos((2 * Math.PI * elapsedMs) / periodMs));
 }
 
-/** Creates the demo objects and drives the metric; returns a stop function. */
-export async function startDemo(cp: ControlPlane, now: () => number = Date.now): Promise<() => void> {
+export interface DemoLoad {
+  /** The queue depth right now. */
+  depth(): number;
+  stop(): void;
+}
+
+/** Creates the demo objects and drives the metric. */
+export async function startDemo(cp: ControlPlane, periodMs = DEFAULT_PERIOD_MS, now: () => number = Date.now): Promise<DemoLoad> {
   await cp.applyYaml(manifests);
   const started = now();
-  const set = (): void => { cp.metrics.setExternalMetric(DEMO_NAMESPACE, 'queue_messages_ready', [{ labels: { queue: 'orders' }, value: String(queueDepth(now() - started)) }]); };
+  const depth = (): number => queueDepth(now() - started, periodMs);
+  const set = (): void => { cp.metrics.setExternalMetric(DEMO_NAMESPACE, 'queue_messages_ready', [{ labels: { queue: 'orders' }, value: String(depth()) }]); };
   set();
-  const timer = setInterval(set, 5_000);
+  const timer = setInterval(set, 1_000);
   timer.unref();
-  return () => { clearInterval(timer); };
+  return { depth, stop: () => { clearInterval(timer); } };
 }

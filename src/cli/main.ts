@@ -2,6 +2,7 @@
 // The `kscale` command: dispatches to subcommands. Bad input exits 2 with a one-line reason.
 import { convertCommand } from './convert.ts';
 import { decideCommand } from './decide.ts';
+import { demoCommand } from './demo.ts';
 import { runCommand } from './run.ts';
 import { simulateCommand } from './simulate.ts';
 import { snapshotCommand } from './snapshot.ts';
@@ -14,6 +15,7 @@ type Command = (args: string[], io: CommandIO) => Promise<number>;
 const commands: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'run the controller (default command)' },
   decide: { run: decideCommand, summary: 'print the decision for a snapshot of Kubernetes objects' },
+  demo: { run: demoCommand, summary: 'watch kscale scale a workload on the embedded control plane, live' },
   simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations' },
   snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)' },
   convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers' },

@@ -24,7 +24,7 @@ async function startEmbedded(io: CommandIO): Promise<Embedded> {
     await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
     // No kubelet here: pods are marked Running and Ready as they appear.
     const readiers = [startPodReadier(cp.kubeConfig, 'default'), startPodReadier(cp.kubeConfig, DEMO_NAMESPACE)];
-    const stopDemo = await startDemo(cp);
+    const demo = await startDemo(cp);
     io.err([
       `kscale: embedded control plane ready at ${cp.server}`,
       `  demo: Deployment ${DEMO_NAMESPACE}/worker, autoscaled on a queue whose depth rises and falls over 6 minutes`,
@@ -37,7 +37,7 @@ async function startEmbedded(io: CommandIO): Promise<Embedded> {
     ].join('\n'));
     return {
       kc: cp.kubeConfig, kubeconfigPath: cp.kubeconfigPath,
-      stop: async () => { stopDemo(); await Promise.all(readiers.map((r) => r.stop())); await cp.stop(); },
+      stop: async () => { demo.stop(); await Promise.all(readiers.map((r) => r.stop())); await cp.stop(); },
     };
   } catch (e) {
     await cp.stop();
