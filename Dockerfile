@@ -1,23 +1,64 @@
-# kscale controller image: build with the full toolchain, ship only compiled output and runtime deps.
-FROM node:24-bookworm-slim AS build
+# kscale controller image.
+#
+#   build    full toolchain: npm ci (with devDependencies), tsc → /src/dist
+#   deps     npm ci --omit=dev: the runtime dependencies only
+#   runtime  node + package.json + dist/ + production node_modules (+ the CRD); nothing else:
+#            no sources, no devDependencies, no npm cache, root-owned read-only files, non-root user.
+#
+#   docker build -t kscale:0.1.0 \
+#     --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg SOURCE=https://github.com/<org>/kscale --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
+#
+# Built to run with readOnlyRootFilesystem: true, runAsNonRoot: true (numeric USER) and all capabilities
+# dropped; nothing is written at runtime. No Docker engine was available where this file was written:
+# test/integration/dockerfile.test.ts replays these instructions without Docker and checks the result
+# (docs/container-image.md says what that covers and what it does not). Pin NODE_IMAGE by digest in CI.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
-FROM node:24-bookworm-slim AS runtime
-LABEL org.opencontainers.image.title="kscale" \
-      org.opencontainers.image.description="Kubernetes autoscaler with the HPA's exact decisions, explained" \
-      org.opencontainers.image.licenses="Apache-2.0"
-ENV NODE_ENV=production
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# No runtime dependency has an install script (the image test checks the lockfile for that).
+# Type declarations and source maps of the dependencies are never read at runtime: dropping them
+# halves node_modules (@kubernetes/client-node alone ships 28 MB of .d.ts and 11 MB of .map).
+RUN npm ci --omit=dev --ignore-scripts \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
+
+FROM ${NODE_IMAGE} AS runtime
+# HOME and the npm cache point at /tmp so that nothing (not even an `npm` run by hand) tries to
+# write to the root filesystem; the controller itself writes no files.
+ENV NODE_ENV=production HOME=/tmp NPM_CONFIG_CACHE=/tmp/.npm NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
 COPY --from=build /src/dist ./dist
 COPY deploy/crd ./deploy/crd
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["node", "--enable-source-maps", "dist/cli/main.js"]
 CMD ["run"]
+
+# Labels last, so that changing the revision does not invalidate the layers above.
+ARG NODE_IMAGE
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="kscale" \
+      org.opencontainers.image.description="Kubernetes autoscaler with the HPA's exact decisions, explained" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="${NODE_IMAGE}"
