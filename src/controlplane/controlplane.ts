@@ -4,7 +4,7 @@
 // reverse and always runs (stop(), a failed start, SIGINT/SIGTERM/SIGHUP, process exit; a detached
 // watchdog covers a parent killed with SIGKILL).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -13,7 +13,7 @@ import { registerMetricsApis } from './aggregation.ts';
 import { registerTeardown } from './cleanup.ts';
 import { makeClient } from './clients.ts';
 import { FakeMetricsServer, type FakeMetrics } from './fake-metrics.ts';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, type Ports } from './flags.ts';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, type AuditFiles, type Ports } from './flags.ts';
 import { writeKubeconfigFile } from './kubeconfig.ts';
 import { binaryPath, controlPlaneBinaries, type BinaryName } from './paths.ts';
 import { generatePki, type Pki } from './pki.ts';
@@ -31,6 +31,10 @@ export interface ControlPlaneOptions {
   controllerManagerArgs?: string[];
   /** Use this directory (created if missing) and keep it after stop(); default: a fresh temp dir, removed on stop. */
   workDir?: string;
+  /** An audit.k8s.io/v1 Policy (YAML text): the apiserver then writes JSON audit events, one a line, to auditLogPath. */
+  auditPolicy?: string;
+  /** Where the audit log goes (only with auditPolicy); default `<workDir>/logs/audit.log`. */
+  auditLogPath?: string;
 }
 
 export interface ControlPlane {
@@ -108,7 +112,12 @@ class Instance implements ControlPlane {
     }, { timeoutMs: TIMEOUTS.etcd, abortIf: () => { etcd.assertRunning(); } });
 
     // kube-apiserver
-    const api = await this.#spawn('kube-apiserver', apiserverArgs(pki, ports));
+    let audit: AuditFiles | undefined;
+    if (opts.auditPolicy !== undefined) {
+      audit = { policyFile: join(this.workDir, 'audit-policy.yaml'), logPath: opts.auditLogPath ?? join(logs, 'audit.log') };
+      await writeFile(audit.policyFile, opts.auditPolicy);
+    }
+    const api = await this.#spawn('kube-apiserver', apiserverArgs(pki, ports, audit));
     const tls = { ca: await readFile(pki.caCert), cert: await readFile(pki.adminCert), key: await readFile(pki.adminKey) };
     this.server = `https://127.0.0.1:${String(apiserver)}`;
     await pollUntil('kube-apiserver /readyz', async () => {

@@ -20,7 +20,10 @@ export function etcdArgs(workDir: string, p: Ports): string[] {
   ];
 }
 
-export function apiserverArgs(pki: Pki, p: Ports): string[] {
+/** Optional apiserver audit log: the policy file and where JSON audit events go. */
+export interface AuditFiles { policyFile: string; logPath: string }
+
+export function apiserverArgs(pki: Pki, p: Ports, audit?: AuditFiles): string[] {
   const self = `https://127.0.0.1:${String(p.apiserver)}`;
   return [
     `--etcd-servers=http://127.0.0.1:${String(p.etcdClient)}`,
@@ -49,6 +52,7 @@ export function apiserverArgs(pki: Pki, p: Ports): string[] {
     // Less background work on a 2-core machine.
     '--enable-priority-and-fairness=false', '--profiling=false',
     '--v=1',
+    ...(audit ? [`--audit-policy-file=${audit.policyFile}`, `--audit-log-path=${audit.logPath}`, '--audit-log-format=json'] : []),
   ];
 }
 

@@ -180,11 +180,12 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
     });
     // ceil(50 / 10) = 5 in one step: with a behavior, the default scale-up policy allows +4 pods.
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/statefulsets/queue`, 5);
-    const msgs = (await events('queue')).map((e) => e.message);
-    assert.ok(msgs.includes('New size: 5; reason: external metric queue_depth(&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}) above target'), msgs.join('\n'));
+    // Events are written in the background: wait for them rather than race the recorder.
+    await eventually('the scale-up Event', async () => (await events('queue')).find((e) =>
+      e.message === 'New size: 5; reason: external metric queue_depth(&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}) above target'));
     cp.metrics.setExternalMetric(ns, 'queue_depth', [{ labels: { queue: 'jobs' }, value: '20' }, { labels: { queue: 'other' }, value: '900' }]);
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/statefulsets/queue`, 2); // ceil(20 / 10)
-    assert.ok((await events('queue')).some((e) => e.message === 'New size: 2; reason: All metrics below target'));
+    await eventually('the scale-down Event', async () => (await events('queue')).find((e) => e.message === 'New size: 2; reason: All metrics below target'));
   });
 
   test('ReplicaSet target stops at maxReplicas with TooManyReplicas', async () => {
@@ -249,10 +250,11 @@ spec:
     assert.match(c.message ?? '', /ConfigMap \(v1\) has no scale subresource/);
     const e = await eventually('the FailedGetScale Event', async () => (await events('bad')).find((x) => x.reason === 'FailedGetScale'));
     assert.equal(e.type, 'Warning');
-    await sleep(2500);
-    const again = (await events('bad')).filter((x) => x.reason === 'FailedGetScale');
+    const again = await eventually('a repeat counted on the same Event', async () => {
+      const list = (await events('bad')).filter((x) => x.reason === 'FailedGetScale');
+      return list.some((x) => (x.count ?? 1) > 1) ? list : undefined;
+    });
     assert.equal(again.length, 1, 'repeats aggregate into one Event');
-    assert.ok((again[0]?.count ?? 1) > 1, 'with a count');
   });
 
   test('an HPA on the same workload blocks kscale with AmbiguousTarget', async () => {
@@ -279,7 +281,8 @@ spec:
     });
     const s = await eventually('desiredReplicas 4', async () => { const st = (await getHza('dry')).status; return st?.desiredReplicas === 4 ? st : undefined; });
     assert.equal(s.currentReplicas, 1);
-    assert.equal((await events('dry')).find((e) => e.reason === 'DryRunRescale')?.message, 'Dry run; would scale to 4; reason: external metric dry_load(nil) above target');
+    const dry = await eventually('the DryRunRescale Event', async () => (await events('dry')).find((e) => e.reason === 'DryRunRescale'));
+    assert.equal(dry.message, 'Dry run; would scale to 4; reason: external metric dry_load(nil) above target');
     assert.equal(await replicas(`/apis/apps/v1/namespaces/${ns}/deployments/dry`), 1);
   });
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds (or reuses) the helm CLI from its published Go module, helm.sh/helm/v3 v3.22.0 (./go.mod, a
+# wrapper module with a `tool` directive; go.sum committed), into
+#   ${KSCALE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kscale}/helm/v3.22.0/helm
+# never into the repo. The binary is reused when present and reporting the expected version, so a
+# warm run exits in well under a second. helm is needed only to lint and render deploy/chart/kscale
+# (test/integration/deploy.test.ts runs this script itself in before()).
+# Usage: tools/helm/build.sh [--print-path]
+# Env: KSCALE_CACHE_DIR (cache root), KSCALE_HELM_FORCE=1 (rebuild).
+set -euo pipefail
+
+HELM_VERSION=v3.22.0
+# helm's Makefile derives these from the client-go it is built with (v0.37.x → Kubernetes 1.37); they
+# are the default .Capabilities.KubeVersion of `helm template` and the lint deprecation cut-off.
+K8S_MAJOR=1
+K8S_MINOR=37
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${KSCALE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kscale}"
+out="$cache/helm/$HELM_VERSION"
+bin="$out/helm"
+
+if [ "${1:-}" = "--print-path" ]; then echo "$bin"; exit 0; fi
+
+log() { echo "kscale helm: $*" >&2; }
+
+version_ok() {
+  [ -x "$bin" ] || return 1
+  local got
+  got=$("$bin" version --template '{{.Version}}' 2>/dev/null) || return 1
+  [ "$got" = "$HELM_VERSION" ]
+}
+
+if [ "${KSCALE_HELM_FORCE:-}" != "1" ] && version_ok; then
+  log "helm $HELM_VERSION is up to date at $bin"
+  exit 0
+fi
+
+# The official tarball's location, for shells whose PATH lacks it (CI runs without a login profile).
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
+if ! command -v go >/dev/null 2>&1; then
+  log "cannot build helm: 'go' (>= 1.26) is not on PATH; install Go or put a helm $HELM_VERSION binary at $bin"
+  exit 1
+fi
+
+# Never fetch another toolchain; a static binary like upstream's; go.sum is committed.
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly${GOFLAGS:+ $GOFLAGS}"
+
+mkdir -p "$out"
+# Parallel test files may each call this script: serialise, then re-check what another run built.
+exec 9>"$out/.build.lock"
+if command -v flock >/dev/null 2>&1; then
+  flock -n 9 || { log "another build holds $out/.build.lock; waiting"; flock 9; }
+fi
+if [ "${KSCALE_HELM_FORCE:-}" != "1" ] && version_ok; then
+  log "helm $HELM_VERSION: built meanwhile by another run, reusing $bin"
+  exit 0
+fi
+
+ldflags="-s -w \
+ -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+ -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+ -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$K8S_MAJOR \
+ -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$K8S_MINOR \
+ -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$K8S_MAJOR \
+ -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$K8S_MINOR"
+
+log "go $(go env GOVERSION); building helm.sh/helm/v3/cmd/helm $HELM_VERSION into $out (cold: about 1.5 minutes and 100 MB of modules on 2 cores; go is silent while it compiles)"
+start=$(date +%s)
+# To a temporary name, then rename: a cut-off build never leaves a half-written binary behind.
+(cd "$here" && go build -trimpath -ldflags "$ldflags" -o "$out/.helm.tmp" helm.sh/helm/v3/cmd/helm)
+mv -f "$out/.helm.tmp" "$bin"
+version_ok || { log "built, but '$bin version' does not report $HELM_VERSION"; exit 1; }
+log "done: helm $HELM_VERSION built in $(( $(date +%s) - start ))s, $(du -h "$bin" | cut -f1), at $bin"
