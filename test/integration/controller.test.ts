@@ -13,18 +13,10 @@ import { startController, type RunningController } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { HorizontalAutoscaler, HorizontalAutoscalerSpec } from '../../src/api/types.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
+import { eventually } from '../support/eventually.ts';
 
 const repo = (p: string): URL => new URL(`../../${p}`, import.meta.url);
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try { const v = await f(); if (v !== undefined) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(200);
-  }
-}
 
 interface EventItem { reason: string; message: string; type: string; count?: number; involvedObject: { name: string; kind: string } }
 

@@ -24,6 +24,7 @@ import { KubeHttp } from '../../src/kube/http.ts';
 import { startController, type RunningController } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
+import { eventually } from '../support/eventually.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -585,12 +586,3 @@ describe('deploy: copies of generated manifests are up to date', () => {
   }
 });
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try { const v = await f(); if (v !== undefined) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(200);
-  }
-}

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ControlPlane } from '../../src/controlplane/index.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -11,18 +10,10 @@ import { KubeHttp } from '../../src/kube/http.ts';
 import { startController, type RunningController } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
+import { eventually } from '../support/eventually.ts';
 
 const repo = (p: string): URL => new URL(`../../${p}`, import.meta.url);
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 const metricValue = (text: string, series: string): number | undefined => {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
@@ -68,9 +59,9 @@ describe('two controller replicas', controlPlaneSuiteOptions(), () => {
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, syncPeriodSeconds: 1,
         metrics: [{ type: 'External', external: { metric: { name: 'jobs' }, target: { type: 'AverageValue', averageValue: '10' } } }] },
     });
-    await until('the deployment at 3', async () => ((await deployReplicas()) === 3 ? true : undefined));
+    await eventually('the deployment at 3', async () => ((await deployReplicas()) === 3 ? true : undefined));
 
-    const leaders = await until('exactly one leader', async () => {
+    const leaders = await eventually('exactly one leader', async () => {
       const states = await Promise.all(replicas.map(async (r) => ({ r, leader: metricValue(await scrape(r.c), 'kscale_leader') })));
       const ones = states.filter((s) => s.leader === 1);
       return ones.length === 1 && states.every((s) => s.leader === 0 || s.leader === 1) ? ones : undefined;
@@ -86,8 +77,8 @@ describe('two controller replicas', controlPlaneSuiteOptions(), () => {
     const stoppedAt = Date.now();
     await leader.c.stop();
     cp.metrics.setExternalMetric(ns, 'jobs', [{ labels: {}, value: '50' }]);
-    await until('the standby to lead', async () => (metricValue(await scrape(standby.c), 'kscale_leader') === 1 ? true : undefined));
-    await until('the deployment at 5', async () => ((await deployReplicas()) === 5 ? true : undefined));
+    await eventually('the standby to lead', async () => (metricValue(await scrape(standby.c), 'kscale_leader') === 1 ? true : undefined));
+    await eventually('the deployment at 5', async () => ((await deployReplicas()) === 5 ? true : undefined));
     assert.ok(Date.now() - stoppedAt < 4000, `handover within a lease duration (${Date.now() - stoppedAt} ms)`);
     const lease = await admin.get<{ spec: { holderIdentity?: string } }>('/apis/coordination.k8s.io/v1/namespaces/kscale-system/leases/kscale-controller');
     assert.equal(lease.spec.holderIdentity, standby.name);
