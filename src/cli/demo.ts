@@ -40,7 +40,8 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   const periodMs = seconds('period', values.period);
   if (durationMs < 10_000 || periodMs < 30_000) throw new UsageError('--duration must be at least 10s and --period at least 30s');
 
-  const { startControlPlane, startPodReadier } = await import('../controlplane/index.ts');
+  const { ensureControlPlaneBinaries, startControlPlane, startPodReadier } = await import('../controlplane/index.ts');
+  await ensureControlPlaneBinaries();
   io.out('Starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
   const cp = await startControlPlane({ controllerManager: true });
   const cleanup: (() => Promise<void> | void)[] = [() => cp.stop()];

@@ -16,9 +16,10 @@ export const runUsage = `${configUsage()}  --embedded[=auto]             start a
 interface Embedded { kc: KubeConfig; kubeconfigPath: string; stop(): Promise<void> }
 
 async function startEmbedded(io: CommandIO): Promise<Embedded> {
-  const { startControlPlane, startPodReadier, binaryPath } = await import('../controlplane/index.ts');
+  const { ensureControlPlaneBinaries, startControlPlane, startPodReadier, binaryPath } = await import('../controlplane/index.ts');
   const { DEMO_NAMESPACE, startDemo } = await import('./embedded-demo.ts');
   io.err('kscale: no cluster configured: starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
+  await ensureControlPlaneBinaries();
   const cp = await startControlPlane({ controllerManager: true });
   try {
     await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));

@@ -7,3 +7,4 @@ export {
   type ReadyOptions, type PodReadierOptions,
 } from './pods.ts';
 export { getJson, RawHttpError } from './raw.ts';
+export { ensureControlPlaneBinaries } from './ensure.ts';
