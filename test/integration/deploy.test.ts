@@ -424,6 +424,20 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
     assert.match(stdout, /deployment.apps\/kscale-controller (created|configured)/);
     await cp.applyYaml(base.map((o) => stringify(o)).join('---\n'));
     await cp.applyYaml(chart.map((o) => stringify(o)).join('---\n'));
+    // The Prometheus overlay, too: with stand-ins for prometheus-operator's two CRDs (schema-free;
+    // their real schemas are not ours to test), server-side apply accepts every object.
+    await cp.applyYaml(['ServiceMonitor', 'PrometheusRule'].map((kind) => {
+      const plural = `${kind.toLowerCase()}s`;
+      return stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.monitoring.coreos.com` },
+        spec: { group: 'monitoring.coreos.com', scope: 'Namespaced', names: { kind, plural, singular: kind.toLowerCase() },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } });
+    }).join('---\n'));
+    const overlay = await kustomize('deploy/overlays/prometheus');
+    await cp.applyYaml(overlay.map((o) => stringify(o)).join('---\n'));
+    for (const plural of ['servicemonitors', 'prometheusrules']) {
+      const stored = await admin.get<{ items: unknown[] }>(`/apis/monitoring.coreos.com/v1/namespaces/${NS}/${plural}`);
+      assert.equal(stored.items.length, 1, `the overlay's ${plural} were stored`);
+    }
     const dep = find<DeploymentObject>(chart, 'Deployment');
 
     // A dry-run create of the same Deployment under another name: validated and admitted, never stored.
