@@ -89,6 +89,9 @@ export class Reconciler {
     try {
       const { snapshot, scaleRead } = await gather(this.#d.sources, autoscaler, now);
       snapshot.targetConflicts = targetConflicts(autoscaler, this.#d.autoscalers(namespace), this.#d.hpas(namespace));
+      // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
+      // where the object does not set its own.
+      snapshot.config = this.#d.config;
       let decision = decide(snapshot);
       if (decision.scaleTo !== null && scaleRead) {
         const from = decision.currentReplicas ?? 0;
