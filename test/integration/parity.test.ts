@@ -96,7 +96,7 @@ describe('kscale and the upstream HPA side by side', controlPlaneSuiteOptions(),
     } catch (e) {
       const o = await admin.get<{ status?: unknown }>(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers/ours`);
       const t = await admin.get<{ status?: unknown }>(`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/theirs`);
-      throw new Error(`${(e as Error).message}; ours ${await replicas('ours')} ${JSON.stringify(o.status)}; theirs ${await replicas('theirs')} ${JSON.stringify(t.status)}`);
+      throw new Error(`${(e as Error).message}; ours ${await replicas('ours')} ${JSON.stringify(o.status)}; theirs ${await replicas('theirs')} ${JSON.stringify(t.status)}`, { cause: e });
     }
     assert.deepEqual(seen.ours, seen.theirs, `replica sequences: kscale ${JSON.stringify(seen.ours)}, upstream ${JSON.stringify(seen.theirs)}`);
     assert.deepEqual(seen.ours, [1, 3, 1]);
