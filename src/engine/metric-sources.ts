@@ -1,7 +1,7 @@
 // One replica proposal per metric spec (reference/hpa-algorithm.md §6): reads the samples the
 // snapshot carries, runs the matching calculation, and reports upstream's metric name, status
 // entry, and on failure upstream's condition reason and error texts.
-import type { MetricSpec, MetricStatus, MetricTarget, MetricIdentifier } from '../api/types.ts';
+import type { MetricSpec, MetricStatus, MetricTarget, MetricIdentifier, MetricValueStatus } from '../api/types.ts';
 import { Reason } from '../api/constants.ts';
 import { parseGoDuration } from './duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics } from './inputs.ts';
@@ -146,7 +146,12 @@ function externalValues(ctx: MetricContext, index: number, metric: MetricIdentif
 
 // --- calculations ---------------------------------------------------------------------------
 
-function resourceMetric(ctx: MetricContext, resource: string, container: string | undefined, target: MetricTarget): Omit<MetricProposal, 'ok' | 'status'> & { current: MetricStatus['resource'] extends infer _ ? { averageUtilization?: number; averageValue: string } : never } {
+/** A Resource/ContainerResource proposal; the caller wraps `current` in the matching status member. */
+interface ResourceProposal extends Omit<MetricProposal, 'ok' | 'status'> {
+  current: MetricValueStatus;
+}
+
+function resourceMetric(ctx: MetricContext, resource: string, container: string | undefined, target: MetricTarget): ResourceProposal {
   const pods = ctx.pods;
   const base = { specReplicas: ctx.specReplicas, pods, resource, rules: ctx.rules, tolerance: ctx.tolerance };
   if (target.averageValue !== undefined) {
