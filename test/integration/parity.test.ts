@@ -98,6 +98,8 @@ describe('kscale and the upstream HPA side by side', controlPlaneSuiteOptions(),
       const t = await admin.get<{ status?: unknown }>(`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/theirs`);
       throw new Error(`${(e as Error).message}; ours ${await replicas('ours')} ${JSON.stringify(o.status)}; theirs ${await replicas('theirs')} ${JSON.stringify(t.status)}`, { cause: e });
     }
+    // The recorder polls on its own timer: let it catch up with the final state before comparing.
+    await eventually('the recorder to see both at 1', () => Promise.resolve(seen.ours?.at(-1) === 1 && seen.theirs?.at(-1) === 1 ? true : undefined), 5_000);
     assert.deepEqual(seen.ours, seen.theirs, `replica sequences: kscale ${JSON.stringify(seen.ours)}, upstream ${JSON.stringify(seen.theirs)}`);
     assert.deepEqual(seen.ours, [1, 3, 1]);
   });
