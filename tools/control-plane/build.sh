@@ -48,24 +48,11 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-# The official tarball's location, for shells whose PATH lacks it (CI runs without a login profile).
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
-if ! command -v go >/dev/null 2>&1; then
-  log "cannot build ${missing[*]}: 'go' (>= 1.26) is not on PATH; install Go or put prebuilt binaries in $out"
-  exit 1
-fi
-
-# Never fetch another toolchain (fail loudly instead); static binaries like upstream's own;
-# go.sum is committed, so the module graph must not change during a build.
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly${GOFLAGS:+ $GOFLAGS}"
-
+# shellcheck source=../go-build-env.sh
+. "$here/../go-build-env.sh"
+require_go "${missing[*]}" "install Go or put prebuilt binaries in $out"
 mkdir -p "$out"
-# Two runs building at once (parallel test suites, CI plus a developer) would waste the two cores:
-# serialise on a lock file, then re-check what the other run may have built meanwhile.
-exec 9>"$out/../.build.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -n 9 || { log "another build holds $out/../.build.lock; waiting"; flock 9; }
-fi
+take_build_lock "$out/../.build.lock"
 
 build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 kube_ldflags="-s -w \

@@ -35,22 +35,11 @@ if [ "${KSCALE_HELM_FORCE:-}" != "1" ] && version_ok; then
   exit 0
 fi
 
-# The official tarball's location, for shells whose PATH lacks it (CI runs without a login profile).
-if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
-if ! command -v go >/dev/null 2>&1; then
-  log "cannot build helm: 'go' (>= 1.26) is not on PATH; install Go or put a helm $HELM_VERSION binary at $bin"
-  exit 1
-fi
-
-# Never fetch another toolchain; a static binary like upstream's; go.sum is committed.
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly${GOFLAGS:+ $GOFLAGS}"
-
+# shellcheck source=../go-build-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../go-build-env.sh"
+require_go helm "install Go or put a helm $HELM_VERSION binary at $bin"
 mkdir -p "$out"
-# Parallel test files may each call this script: serialise, then re-check what another run built.
-exec 9>"$out/.build.lock"
-if command -v flock >/dev/null 2>&1; then
-  flock -n 9 || { log "another build holds $out/.build.lock; waiting"; flock 9; }
-fi
+take_build_lock "$out/.build.lock"
 if [ "${KSCALE_HELM_FORCE:-}" != "1" ] && version_ok; then
   log "helm $HELM_VERSION: built meanwhile by another run, reusing $bin"
   exit 0
