@@ -117,7 +117,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
   const sec = (ms: number): number => ms / 1000;
 
   return {
-    ...(get('kubeconfig') !== undefined && values.kubeconfig !== undefined ? { kubeconfig: get('kubeconfig') } : {}),
+    // Only the flag: KUBECONFIG itself is read where the connection is made (src/kube/config.ts).
+    ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
     ...(get('context') ? { context: get('context') } : {}),
     ...(get('server') ? { server: get('server') } : {}),
     namespaces: (get('namespace') ?? '').split(',').map((s) => s.trim()).filter(Boolean),

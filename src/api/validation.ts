@@ -1,9 +1,8 @@
 // Semantic validation of a HorizontalAutoscaler spec, over untyped input (a file, a watch event).
 // Returns every problem with its field path, following upstream autoscaling/v2 validation
 // (reference/hpa-algorithm.md §14) plus kscale's own knobs.
-import { isQuantity, parseQuantity, approximateFloat64, milliValue } from '../engine/quantity.ts';
+import { isQuantity, parseQuantity, milliValue } from '../engine/quantity.ts';
 import { selectorFromLabelSelector } from '../engine/labels.ts';
-import type { HorizontalAutoscalerSpec } from './types.ts';
 
 export interface FieldError {
   path: string;
@@ -244,14 +243,4 @@ function validateMetric(c: Collector, input: unknown, path: string): void {
 /** Formats errors as one line each: "spec.maxReplicas: Required value". */
 export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
-}
-
-/** Narrowing helper for callers that validated first. */
-export function asSpec(input: unknown): HorizontalAutoscalerSpec {
-  return input as HorizontalAutoscalerSpec;
-}
-
-/** Tolerance as a float, for display. */
-export function toleranceValue(q: string | number): number {
-  return approximateFloat64(parseQuantity(q));
 }

@@ -18,10 +18,6 @@ export function setCondition(list: readonly Condition[], type: string, status: C
   return next;
 }
 
-export function removeCondition(list: readonly Condition[], type: string): Condition[] {
-  return list.filter((c) => c.type !== type);
-}
-
 export function findCondition(list: readonly Condition[] | undefined, type: string): Condition | undefined {
   return list?.find((c) => c.type === type);
 }
