@@ -7,7 +7,7 @@ import type { ControllerDefaults } from '../api/defaults.ts';
 import { parseGoDuration } from '../engine/duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics, Scale } from '../engine/inputs.ts';
 import { isQuantity } from '../engine/quantity.ts';
-import type { Snapshot } from '../engine/snapshot.ts';
+import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 
 export class SnapshotError extends Error {
   readonly problems: string[];
@@ -19,7 +19,7 @@ export class SnapshotError extends Error {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const KNOWN_KEYS = ['autoscaler', 'scale', 'pods', 'podMetrics', 'customMetrics', 'externalMetrics', 'metricErrors', 'now', 'config'];
+const KNOWN_KEYS = ['autoscaler', 'scale', 'pods', 'podMetrics', 'metricValues', 'customMetrics', 'externalMetrics', 'metricErrors', 'now', 'config'];
 
 /** Parses YAML (a superset of JSON), reporting syntax errors with line and column. */
 export function parseSnapshotText(text: string, source = 'snapshot'): unknown {
@@ -122,9 +122,9 @@ function checkPodMetrics(c: Checker, v: unknown): void {
   });
 }
 
-function checkCustom(c: Checker, v: unknown): void {
-  c.list(v, 'customMetrics').forEach((m, i) => {
-    const p = `customMetrics[${i}]`;
+function checkCustom(c: Checker, v: unknown, path = 'customMetrics'): void {
+  c.list(v, path).forEach((m, i) => {
+    const p = `${path}[${i}]`;
     const d = m.describedObject;
     if (!isObj(d) || typeof d.kind !== 'string' || typeof d.name !== 'string') c.add(`${p}.describedObject`, 'required (kind and name)');
     if (!isObj(m.metric) || typeof m.metric.name !== 'string') c.add(`${p}.metric.name`, 'required');
@@ -133,12 +133,27 @@ function checkCustom(c: Checker, v: unknown): void {
   });
 }
 
-function checkExternal(c: Checker, v: unknown): void {
-  c.list(v, 'externalMetrics').forEach((m, i) => {
-    const p = `externalMetrics[${i}]`;
+function checkExternal(c: Checker, v: unknown, path = 'externalMetrics'): void {
+  c.list(v, path).forEach((m, i) => {
+    const p = `${path}[${i}]`;
     if (typeof m.metricName !== 'string') c.add(`${p}.metricName`, 'required');
     c.time(m.timestamp, `${p}.timestamp`, true);
     c.quantity(m.value, `${p}.value`);
+  });
+}
+
+/** metricValues: per spec.metrics entry, null or one of {error}, {custom: [...]}, {external: [...]}. */
+function readMetricValues(c: Checker, v: unknown): (MetricFetch | null)[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) { c.add('metricValues', 'must be a list with one entry per spec.metrics entry (null, {error}, {custom: [...]} or {external: [...]})'); return undefined; }
+  return v.map((entry: unknown, i): MetricFetch | null => {
+    const p = `metricValues[${i}]`;
+    if (entry === null) return null;
+    if (isObj(entry) && typeof entry.error === 'string') return { error: entry.error };
+    if (isObj(entry) && entry.custom !== undefined) { checkCustom(c, entry.custom, `${p}.custom`); return { custom: c.list(entry.custom, `${p}.custom`) as unknown as MetricValue[] }; }
+    if (isObj(entry) && entry.external !== undefined) { checkExternal(c, entry.external, `${p}.external`); return { external: c.list(entry.external, `${p}.external`) as unknown as ExternalMetricValue[] }; }
+    c.add(p, 'must be null, {error: "..."}, {custom: [...]} or {external: [...]}');
+    return null;
   });
 }
 
@@ -177,7 +192,7 @@ function readConfig(c: Checker, v: unknown): Partial<ControllerDefaults> | undef
 /** Checks raw input and turns it into a Snapshot; throws SnapshotError listing every problem. */
 export function toSnapshot(raw: unknown): Snapshot {
   const c = new Checker();
-  if (!isObj(raw)) throw new SnapshotError(['the snapshot must be a mapping with keys autoscaler, scale, pods, podMetrics, customMetrics, externalMetrics, now, config']);
+  if (!isObj(raw)) throw new SnapshotError(['the snapshot must be a mapping with keys autoscaler, scale, pods, podMetrics, metricValues, now, config']);
   for (const k of Object.keys(raw)) if (!KNOWN_KEYS.includes(k)) c.add(k, `unknown field (expected one of ${KNOWN_KEYS.join(', ')})`);
   checkAutoscaler(c, raw.autoscaler);
   checkScale(c, raw.scale);
@@ -185,6 +200,7 @@ export function toSnapshot(raw: unknown): Snapshot {
   checkPodMetrics(c, raw.podMetrics);
   checkCustom(c, raw.customMetrics);
   checkExternal(c, raw.externalMetrics);
+  const metricValues = readMetricValues(c, raw.metricValues);
   c.time(raw.now, 'now', true);
   const metricErrors: Record<number, string> = {};
   if (raw.metricErrors !== undefined) {
@@ -205,6 +221,7 @@ export function toSnapshot(raw: unknown): Snapshot {
     podMetrics: isObj(podMetrics) && typeof podMetrics.error === 'string'
       ? { error: podMetrics.error }
       : podMetrics === undefined ? undefined : c.list(podMetrics, 'podMetrics') as unknown as PodMetrics[],
+    ...(metricValues ? { metricValues } : {}),
     customMetrics: c.list(raw.customMetrics, 'customMetrics') as unknown as MetricValue[],
     externalMetrics: c.list(raw.externalMetrics, 'externalMetrics') as unknown as ExternalMetricValue[],
     metricErrors,

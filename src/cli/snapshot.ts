@@ -87,6 +87,7 @@ export function snapshotDocument(s: Snapshot): Obj {
     scale: s.scale,
     pods: pods.map(trimPod),
     ...(podMetrics !== undefined ? { podMetrics } : {}),
+    ...(s.metricValues && s.metricValues.some((v) => v) ? { metricValues: s.metricValues.map((v) => v ?? null) } : {}),
     ...(s.customMetrics && s.customMetrics.length > 0 ? { customMetrics: s.customMetrics } : {}),
     ...(s.externalMetrics && s.externalMetrics.length > 0 ? { externalMetrics: s.externalMetrics } : {}),
     ...(s.metricErrors && Object.keys(s.metricErrors).length > 0 ? { metricErrors: s.metricErrors } : {}),

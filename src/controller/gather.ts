@@ -5,8 +5,8 @@
 import { DEFAULT_METRICS } from '../api/defaults.ts';
 import type { HorizontalAutoscaler } from '../api/types.ts';
 import { validateSpec } from '../api/validation.ts';
-import type { ExternalMetricValue, MetricValue, Pod } from '../engine/inputs.ts';
-import type { Snapshot } from '../engine/snapshot.ts';
+import type { Pod } from '../engine/inputs.ts';
+import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import type { Discovery, ScaleClient, ScaleRead } from '../kube/scale.ts';
 import { externalMetric, objectMetric, podsMetric } from '../metrics/custom-external.ts';
@@ -45,9 +45,8 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
   const selector = 'error' in scale ? '' : scale.status?.selector ?? '';
   const metrics = autoscaler.spec.metrics && autoscaler.spec.metrics.length > 0 ? autoscaler.spec.metrics : DEFAULT_METRICS;
 
-  const customMetrics: MetricValue[] = [];
-  const externalMetrics: ExternalMetricValue[] = [];
-  const metricErrors: Record<number, string> = {};
+  // Each entry keeps what was fetched for it: values of one entry are never read by another.
+  const metricValues: (MetricFetch | undefined)[] = metrics.map(() => undefined);
   let podMetrics: Snapshot['podMetrics'];
   if (!('error' in scale) && selector !== '') {
     const timed = async <T>(type: string, f: () => Promise<T>): Promise<T> => {
@@ -61,19 +60,19 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
         if (m.type === 'Resource' || m.type === 'ContainerResource') {
           podMetrics ??= await timed(m.type, () => src.podMetrics.list(namespace));
         } else if (m.type === 'Pods' && pods) {
-          customMetrics.push(...await timed(m.type, () => podsMetric(src.http, namespace, selector, pods.metric)));
+          metricValues[i] = { custom: await timed(m.type, () => podsMetric(src.http, namespace, selector, pods.metric)) };
         } else if (m.type === 'Object' && object) {
-          customMetrics.push(...await timed(m.type, () => objectMetric(src.http, src.discovery, namespace, object.describedObject, object.metric)));
+          metricValues[i] = { custom: await timed(m.type, () => objectMetric(src.http, src.discovery, namespace, object.describedObject, object.metric)) };
         } else if (m.type === 'External' && external) {
-          externalMetrics.push(...await timed(m.type, () => externalMetric(src.http, namespace, external.metric)));
+          metricValues[i] = { external: await timed(m.type, () => externalMetric(src.http, namespace, external.metric)) };
         }
       } catch (e) {
-        metricErrors[i] = (e as Error).message;
+        metricValues[i] = { error: (e as Error).message };
       }
     }));
   }
   return {
-    snapshot: { autoscaler, scale, pods: src.pods(namespace), podMetrics, customMetrics, externalMetrics, metricErrors, now },
+    snapshot: { autoscaler, scale, pods: src.pods(namespace), podMetrics, metricValues, now },
     ...(scaleRead ? { scaleRead } : {}),
   };
 }

@@ -135,6 +135,7 @@ export class Manager {
   startLeading(): void {
     this.#leading = true;
     this.#o.metrics.leader.set(1);
+    this.#reconciler.resume(); // another leader may have acted since this process last led
     this.#log.info('leading: reconciling');
     this.#enqueueAll();
   }

@@ -9,6 +9,7 @@ import { API_VERSION, KIND, PLURAL, GROUP, VERSION, type HorizontalAutoscaler, t
 import { decide } from '../engine/decide.ts';
 import { approximateFloat64, isQuantity, parseQuantity } from '../engine/quantity.ts';
 import type { Decision } from '../engine/snapshot.ts';
+import { KubeApiError } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
 import type { ScaleClient } from '../kube/scale.ts';
@@ -44,13 +45,27 @@ export interface ReconcileResult {
 
 const statusPath = (ns: string, name: string): string => `/apis/${GROUP}/${VERSION}${pathOf('namespaces', ns, PLURAL, name, 'status')}`;
 
-// lastDecision.time changes every pass; it alone is no reason to write.
-function withoutDecisionTime(s: HorizontalAutoscalerStatus | undefined): unknown {
+/** The stabilization and scale-event history, as the status carries it. */
+type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents'>;
+
+function historyOf(s: HorizontalAutoscalerStatus): History {
+  return {
+    ...(s.recommendations ? { recommendations: s.recommendations } : {}),
+    ...(s.scaleUpEvents ? { scaleUpEvents: s.scaleUpEvents } : {}),
+    ...(s.scaleDownEvents ? { scaleDownEvents: s.scaleDownEvents } : {}),
+  };
+}
+
+/**
+ * What a status says, less what moves on every pass without changing its meaning: the decision's
+ * time and the times at which the same recommended values were seen again. Status is written when
+ * this changes.
+ */
+function meaning(s: HorizontalAutoscalerStatus | undefined): unknown {
   if (!s) return {};
-  const { lastDecision, ...rest } = s;
-  if (!lastDecision) return rest;
-  const { time: _time, ...decision } = lastDecision;
-  return { ...rest, lastDecision: decision };
+  const { lastDecision, recommendations, ...rest } = s;
+  const { time: _time, ...decision } = lastDecision ?? { time: '' };
+  return { ...rest, decision, recommended: (recommendations ?? []).map((r) => r.replicas).sort((a, b) => a - b) };
 }
 
 export class Reconciler {
@@ -58,6 +73,11 @@ export class Reconciler {
   readonly #now: () => number;
   /** Our last written status per key: the cache may not have seen it yet at the next pass. */
   readonly #written = new Map<string, HorizontalAutoscalerStatus>();
+  /**
+   * The history this process recorded while leading: authoritative over the status's copy, which
+   * is written only when its meaning changes and may fail to be written at all.
+   */
+  readonly #history = new Map<string, History>();
   /** When each key is next due, to measure evaluation lag. */
   readonly #due = new Map<string, number>();
 
@@ -66,8 +86,15 @@ export class Reconciler {
     this.#now = deps.now ?? Date.now;
   }
 
+  /** Drops what this process remembers; the next pass resumes from the persisted status (a new term as leader). */
+  resume(): void {
+    this.#written.clear();
+    this.#history.clear();
+  }
+
   forget(key: string): void {
     this.#written.delete(key);
+    this.#history.delete(key);
     this.#due.delete(key);
     const [ns = '', name = ''] = key.split('/');
     this.#d.metrics.forget(ns, name);
@@ -83,7 +110,9 @@ export class Reconciler {
     const due = this.#due.get(key);
     if (due !== undefined) this.#d.metrics.evaluationLag.observe(Math.max(0, now - due) / 1000);
 
-    const autoscaler = this.#withFreshestStatus(key, cached);
+    const persisted = this.#withFreshestStatus(key, cached);
+    const history = this.#history.get(key);
+    const autoscaler = history ? { ...persisted, status: { ...persisted.status, ...history } } : persisted;
     let action = 'none';
     let errorKind = 'none';
     try {
@@ -92,6 +121,7 @@ export class Reconciler {
       // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
       // where the object does not set its own.
       snapshot.config = this.#d.config;
+      snapshot.resumed = history === undefined;
       let decision = decide(snapshot);
       if (decision.scaleTo !== null && scaleRead) {
         const from = decision.currentReplicas ?? 0;
@@ -106,8 +136,10 @@ export class Reconciler {
         }
       }
       if (decision.error && errorKind === 'none') errorKind = decision.explanation.limitedBy === 'invalidSpec' ? 'spec' : 'internal';
+      // Kept before the status write, so that a failed write loses no scale event.
+      if (decision.currentReplicas !== undefined) this.#history.set(key, historyOf(decision.status));
       this.#report(autoscaler, decision);
-      await this.#writeStatus(key, autoscaler, decision.status, log);
+      if (!await this.#writeStatus(key, persisted, decision.status, log)) return {};
       this.#observe(namespace, name, decision);
       log.info({
         current: decision.currentReplicas, desired: decision.desiredReplicas, scaledTo: decision.scaleTo, reason: decision.rescaleReason,
@@ -145,20 +177,22 @@ export class Reconciler {
     for (const e of d.events) this.#d.events.record(involved, e.type, e.reason, e.message);
   }
 
-  async #writeStatus(key: string, autoscaler: HorizontalAutoscaler, status: HorizontalAutoscalerStatus, log: Logger): Promise<void> {
-    if (isDeepStrictEqual(withoutDecisionTime(status), withoutDecisionTime(autoscaler.status))) return;
-    const ns = autoscaler.metadata?.namespace ?? 'default';
-    const name = autoscaler.metadata?.name ?? '';
-    // Merge patch replaces lists whole; fields we no longer report are removed with null.
-    const removed = Object.fromEntries(Object.keys(autoscaler.status ?? {}).filter((k) => !(k in status)).map((k) => [k, null]));
+  /** Writes the status when its meaning changed; false when the object is gone. */
+  async #writeStatus(key: string, persisted: HorizontalAutoscaler, status: HorizontalAutoscalerStatus, log: Logger): Promise<boolean> {
+    if (isDeepStrictEqual(meaning(status), meaning(persisted.status))) return true;
+    const ns = persisted.metadata?.namespace ?? 'default';
+    const name = persisted.metadata?.name ?? '';
     try {
-      await this.#d.http.mergePatch(statusPath(ns, name), { status: { ...removed, ...status } }, { fieldManager: 'kscale' });
+      // The status is replaced whole, so the stored status is exactly the engine's: no field of an
+      // older decision survives (a merge patch would keep nested fields it does not mention).
+      await this.#d.http.jsonPatch(statusPath(ns, name), [{ op: 'add', path: '/status', value: status }], { fieldManager: 'kscale' });
       this.#written.set(key, status);
+      return true;
     } catch (e) {
-      const msg = (e as Error).message;
+      if (e instanceof KubeApiError && e.notFound) { this.forget(key); return false; } // deleted during the pass
       log.error({ err: e }, 'status update failed');
-      this.#d.events.record({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name, ...(autoscaler.metadata?.uid ? { uid: autoscaler.metadata.uid } : {}) },
-        'Warning', 'FailedUpdateStatus', msg);
+      this.#d.events.record({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name, ...(persisted.metadata?.uid ? { uid: persisted.metadata.uid } : {}) },
+        'Warning', 'FailedUpdateStatus', (e as Error).message);
       throw e;
     }
   }

@@ -11,7 +11,8 @@ import { formatTargets } from './targets.ts';
 import type { Pod, Scale } from './inputs.ts';
 import { parseSelector, type Selector } from './labels.ts';
 import { computeMetric, type MetricContext } from './metric-sources.ts';
-import { normalizeLegacy, normalizeWithBehavior, storeScaleEvent, type Outcome, type TimedRecommendation, type TimedScaleEvent } from './normalize.ts';
+import { entryFetch } from './metric-values.ts';
+import { compactRecommendations, normalizeLegacy, normalizeWithBehavior, storeScaleEvent, type Outcome, type TimedRecommendation, type TimedScaleEvent } from './normalize.ts';
 import type { Decision, DecisionEvent, Explanation, LimitRule, MetricExplanation, Snapshot } from './snapshot.ts';
 
 /** Kubernetes timestamps (metav1.Time) carry whole seconds. */
@@ -27,6 +28,11 @@ const toTimedEvents = (l: readonly ScaleEvent[] | undefined): TimedScaleEvent[] 
   (l ?? []).map((e) => ({ replicaChange: e.replicaChange, time: Date.parse(e.time), outdated: e.outdated ?? false }));
 const fromTimedEvents = (l: readonly TimedScaleEvent[]): ScaleEvent[] =>
   l.map((e) => ({ replicaChange: e.replicaChange, time: historyTime(e.time), ...(e.outdated ? { outdated: true } : {}) }));
+
+/** How far back any stabilization window of this spec looks. */
+const longestWindowMs = (spec: EffectiveSpec): number => (spec.behavior
+  ? Math.max(spec.behavior.scaleUp.stabilizationWindowSeconds, spec.behavior.scaleDown.stabilizationWindowSeconds) * 1000
+  : spec.downscaleStabilizationMs);
 
 const truthy = (v: string | undefined): boolean => v !== undefined && v.toLowerCase() === 'true';
 
@@ -87,8 +93,11 @@ export function decide(snapshot: Snapshot): Decision {
   pass.step(`current replicas ${current} (min ${spec.minReplicas}, max ${spec.maxReplicas})`);
 
   // The initial recommendation: the replica count when first seen (kept in status across restarts).
+  // The initial recommendation: the replica count when first seen, as upstream records it when it
+  // first sees an autoscaler. A controller that resumes from a persisted history (a restart or a
+  // failover) records it too, so it is never less stable than upstream after a restart.
   let recommendations = toTimedRecs(previous.recommendations);
-  if (previous.recommendations === undefined) recommendations = [{ replicas: current, time: snapshot.now }];
+  if (previous.recommendations === undefined || snapshot.resumed) recommendations = [...recommendations, { replicas: current, time: snapshot.now }];
   pass.recommendations = recommendations;
 
   if (snapshot.targetConflicts && snapshot.targetConflicts.length > 0) {
@@ -236,9 +245,7 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
   const ctx: MetricContext = {
     namespace, specReplicas, statusReplicas, pods, selector,
     podMetrics: s.podMetrics === undefined ? undefined : Array.isArray(s.podMetrics) ? { items: s.podMetrics } : s.podMetrics as { error: string },
-    customMetrics: s.customMetrics ?? [],
-    externalMetrics: s.externalMetrics ?? [],
-    metricErrors: new Map(Object.entries(s.metricErrors ?? {}).map(([k, v]) => [Number(k), v])),
+    fetched: (index) => { const m = spec.metrics[index]; return m ? entryFetch(s, m, index) : undefined; },
     tolerance: spec.tolerance,
     rules: { cpuInitializationPeriodMs: spec.cpuInitializationPeriodMs, initialReadinessDelayMs: spec.initialReadinessDelayMs, now: s.now },
   };
@@ -305,7 +312,7 @@ function hold(pass: Pass, bounds: { minReplicas: number; maxReplicas: number }, 
     currentMetrics: metricStatuses ?? previous.currentMetrics,
     conditions: pass.conditions,
     observedGeneration: pass.snapshot.autoscaler.metadata?.generation ?? previous.observedGeneration,
-    ...(pass.recommendations ? { recommendations: fromTimedRecs(pass.recommendations) } : {}),
+    ...(pass.recommendations ? { recommendations: fromTimedRecs(compactRecommendations(pass.recommendations)) } : {}),
     ...display(pass, metricStatuses ?? previous.currentMetrics),
   };
   const explanation: Explanation = { currentReplicas: current, ...bounds, metrics, desired, limitedBy, steps: pass.steps };
@@ -391,7 +398,7 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
     desiredReplicas,
     ...(f.metricStatuses ? { currentMetrics: f.metricStatuses } : {}),
     conditions: pass.conditions,
-    recommendations: fromTimedRecs(f.recommendations),
+    recommendations: fromTimedRecs(compactRecommendations(f.recommendations, s.now, longestWindowMs(spec))),
     // Kept even without behavior (upstream keeps them in memory; adding a behavior back uses them).
     ...(spec.behavior || scaleEvents.up.length > 0 || scaleEvents.down.length > 0
       ? { scaleUpEvents: fromTimedEvents(scaleEvents.up), scaleDownEvents: fromTimedEvents(scaleEvents.down) } : {}),

@@ -1,14 +1,15 @@
 // One replica proposal per metric spec (reference/hpa-algorithm.md §6): reads the samples the
 // snapshot carries, runs the matching calculation, and reports upstream's metric name, status
 // entry, and on failure upstream's condition reason and error texts.
-import type { MetricSpec, MetricStatus, MetricTarget, MetricIdentifier, MetricValueStatus } from '../api/types.ts';
+import type { MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '../api/types.ts';
 import { Reason } from '../api/constants.ts';
 import { parseGoDuration } from './duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics } from './inputs.ts';
-import { goFormatLabelSelector, labelSelectorToString, selectorFromLabelSelector, type Selector } from './labels.ts';
+import { goFormatLabelSelector, type Selector } from './labels.ts';
 import { podReplicas } from './pod-replicas.ts';
 import { isRunningAndReady, podRequests, type PodSample, type ReadinessRules } from './pods.ts';
 import { formatMilli, milliValue, parseQuantity } from './quantity.ts';
+import type { MetricFetch } from './snapshot.ts';
 import { ceilReplicas, MAX_INT32, usageRatio, utilizationRatio, within, type Tolerance } from './ratio.ts';
 
 /** Samples fetched for this pass. An `error` is the raw fetch failure (e.g. an HTTP error text). */
@@ -22,10 +23,8 @@ export interface MetricContext {
   pods: readonly Pod[];
   selector: Selector;
   podMetrics: Fetched<PodMetrics> | undefined;
-  customMetrics: readonly MetricValue[];
-  externalMetrics: readonly ExternalMetricValue[];
-  /** Fetch failures of custom/external metrics, by index into spec.metrics. */
-  metricErrors: ReadonlyMap<number, string>;
+  /** What was fetched for spec.metrics[index] (Pods, Object and External entries). */
+  fetched: (index: number) => MetricFetch | undefined;
   tolerance: Tolerance;
   rules: ReadinessRules;
 }
@@ -104,16 +103,17 @@ function resourceSamples(ctx: MetricContext, resource: string, container: string
   return samples;
 }
 
-const sameSelector = (a: MetricIdentifier['selector'] | null | undefined, b: MetricIdentifier['selector'] | null | undefined): boolean =>
-  labelSelectorToString(a ?? undefined) === labelSelectorToString(b ?? undefined);
+/** The custom metrics API's values for one entry, or the entry's fetch error thrown. */
+function customValues(ctx: MetricContext, index: number): readonly MetricValue[] {
+  const f = ctx.fetched(index);
+  if (f && 'error' in f) throw new Error(`unable to fetch metrics from custom metrics API: ${f.error}`);
+  return f && 'custom' in f ? f.custom : [];
+}
 
-function podsMetricSamples(ctx: MetricContext, index: number, metric: MetricIdentifier): Map<string, PodSample> {
-  const err = ctx.metricErrors.get(index);
-  if (err !== undefined) throw new Error(`unable to fetch metrics from custom metrics API: ${err}`);
+function podsMetricSamples(ctx: MetricContext, index: number): Map<string, PodSample> {
   // Values were fetched with the pods' selector; like upstream, values of pods not (yet) in the pod
   // cache still count in the average.
-  const items = ctx.customMetrics.filter((v) => v.describedObject.kind === 'Pod' && v.metric.name === metric.name &&
-    sameSelector(v.metric.selector, metric.selector));
+  const items = customValues(ctx, index);
   if (items.length === 0) throw new Error('no metrics returned from custom metrics API');
   return new Map(items.map((v) => [v.describedObject.name, {
     value: milli(v.value),
@@ -122,24 +122,18 @@ function podsMetricSamples(ctx: MetricContext, index: number, metric: MetricIden
   }]));
 }
 
-function objectMetricValue(ctx: MetricContext, index: number, spec: NonNullable<MetricSpec['object']>): bigint {
-  const err = ctx.metricErrors.get(index);
-  if (err !== undefined) throw new Error(`unable to fetch metrics from custom metrics API: ${err}`);
-  const d = spec.describedObject;
-  const item = ctx.customMetrics.find((v) => v.describedObject.kind === d.kind && v.describedObject.name === d.name &&
-    v.metric.name === spec.metric.name && sameSelector(v.metric.selector, spec.metric.selector));
+function objectMetricValue(ctx: MetricContext, index: number): bigint {
+  const item = customValues(ctx, index)[0];
   if (!item) throw new Error('unable to fetch metrics from custom metrics API: no metrics returned from custom metrics API');
   return milli(item.value);
 }
 
 const MAX_INT64 = 2n ** 63n - 1n;
 
-function externalValues(ctx: MetricContext, index: number, metric: MetricIdentifier): bigint[] {
-  const err = ctx.metricErrors.get(index);
-  if (err !== undefined) throw new Error(`unable to fetch metrics from external metrics API: ${err}`);
-  // A nil selector asks the API for every series (LabelSelectorAsSelector(nil) renders as "").
-  const selector = metric.selector ? selectorFromLabelSelector(metric.selector) : undefined;
-  const items = ctx.externalMetrics.filter((v) => v.metricName === metric.name && (!selector || selector.matches(v.metricLabels ?? {})));
+function externalValues(ctx: MetricContext, index: number): bigint[] {
+  const f = ctx.fetched(index);
+  if (f && 'error' in f) throw new Error(`unable to fetch metrics from external metrics API: ${f.error}`);
+  const items: readonly ExternalMetricValue[] = f && 'external' in f ? f.external : [];
   if (items.length === 0) throw new Error('no metrics returned from external metrics API');
   return items.map((v) => milli(v.value));
 }
@@ -260,7 +254,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         try {
           r = podReplicas({
             specReplicas: ctx.specReplicas, pods: ctx.pods, resource: undefined, rules: ctx.rules, tolerance: ctx.tolerance,
-            samples: podsMetricSamples(ctx, index, src.metric), measure: (v) => usageRatio(v, target), missingOnScaleDown: () => target,
+            samples: podsMetricSamples(ctx, index), measure: (v) => usageRatio(v, target), missingOnScaleDown: () => target,
           });
         } catch (e) { throw new Error(errorText(e, `unable to get metric ${src.metric.name}: `), { cause: e }); }
         const current = dec(r.measured.usage);
@@ -282,7 +276,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         const name = `${d.kind} metric ${src.metric.name}`;
         try {
           let value: bigint;
-          try { value = objectMetricValue(ctx, index, src); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
+          try { value = objectMetricValue(ctx, index); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
           const ratio = Number(value) / Number(milli(src.target.value));
           const replicas = usageRatioReplicas(ctx, ratio);
           const current = dec(value);
@@ -299,7 +293,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         const name = `external metric ${src.metric.name}(${goFormatLabelSelector(src.metric.selector)})`;
         try {
           let value: bigint;
-          try { value = objectMetricValue(ctx, index, src); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
+          try { value = objectMetricValue(ctx, index); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
           const target = milli(src.target.averageValue);
           const replicas = averageValueReplicas(ctx, value, target);
           const current = dec(perPod(value, ctx.statusReplicas));
@@ -323,7 +317,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         `unable to get external metric ${ctx.namespace}/${src.metric.name}/${goFormatLabelSelector(src.metric.selector)}: ${(e as Error).message}`;
       const total = (): bigint => {
         let values: bigint[];
-        try { values = externalValues(ctx, index, src.metric); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
+        try { values = externalValues(ctx, index); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
         let sum = 0n;
         for (const v of values) { sum += v; if (sum > MAX_INT64) return MAX_INT64; } // upstream saturates
         return sum;

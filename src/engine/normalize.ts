@@ -150,3 +150,17 @@ export function storeScaleEvent(behavior: EffectiveBehavior, events: { up: reado
   if (lastOutdated >= 0) list[lastOutdated] = entry; else list.push(entry);
   return scalingUp ? { up: list, down: events.down.slice() } : { up: events.up.slice(), down: list };
 }
+
+/**
+ * The recommendation history as kept and persisted: the latest time of each distinct value, oldest
+ * first, without entries older than the longest stabilization window. Decisions read only "was this
+ * value recommended within the window", which the latest time per value answers exactly, so the
+ * compact form decides as upstream's one-entry-per-pass list does; and it changes only when the set
+ * of recommended values changes, which is when it is worth writing.
+ */
+export function compactRecommendations(list: readonly TimedRecommendation[], now?: number, longestWindowMs?: number): TimedRecommendation[] {
+  const latest = new Map<number, number>();
+  for (const r of list) latest.set(r.replicas, Math.max(r.time, latest.get(r.replicas) ?? -Infinity));
+  const cutoff = now !== undefined && longestWindowMs !== undefined ? now - longestWindowMs : -Infinity;
+  return [...latest].filter(([, time]) => time >= cutoff).map(([replicas, time]) => ({ replicas, time })).sort((a, b) => a.time - b.time);
+}

@@ -13,11 +13,19 @@ export interface Snapshot {
   pods: readonly Pod[];
   /** metrics.k8s.io PodMetrics of the namespace, or why they could not be listed. */
   podMetrics?: readonly PodMetrics[] | { error: string };
-  /** custom.metrics.k8s.io values for Pods and Object metrics. */
+  /**
+   * What was fetched for each Pods, Object and External entry, by index into the (defaulted)
+   * spec.metrics: each entry owns its values, so two entries of one metric name never share them.
+   * The controller fills this; Resource entries read `podMetrics` instead.
+   */
+  metricValues?: readonly (MetricFetch | null | undefined)[];
+  /**
+   * Older snapshot form (still read by `kscale decide`): one flat list of values for all entries,
+   * matched to an entry by metric name and selector. Ignored for an entry that has `metricValues`.
+   */
   customMetrics?: readonly MetricValue[];
-  /** external.metrics.k8s.io values. */
   externalMetrics?: readonly ExternalMetricValue[];
-  /** Custom/external fetch failures, by index into the (defaulted) spec.metrics. */
+  /** Older form: custom/external fetch failures, by index into the (defaulted) spec.metrics. */
   metricErrors?: Readonly<Record<number, string>>;
   /** Other autoscalers ("namespace/name") whose selectors pick the same pods. */
   selectorConflicts?: readonly string[];
@@ -25,10 +33,22 @@ export interface Snapshot {
   targetConflicts?: readonly string[];
   /** The scale update of a previous decide() on this snapshot failed with this error. */
   rescaleError?: string;
+  /**
+   * The status's history was persisted by an earlier process (a restart or a failover), not kept by
+   * this one: the current replica count is recorded as a recommendation now, as upstream does for an
+   * autoscaler it sees for the first time.
+   */
+  resumed?: boolean;
   /** Time of the decision, ms since the epoch. */
   now: number;
   config?: Partial<ControllerDefaults>;
 }
+
+/** One metric entry's fetch: the values the metrics API returned for exactly that entry, or its error. */
+export type MetricFetch =
+  | { error: string }
+  | { custom: readonly MetricValue[] }
+  | { external: readonly ExternalMetricValue[] };
 
 export interface DecisionEvent {
   type: 'Normal' | 'Warning';

@@ -24,6 +24,7 @@ export interface RequestOptions {
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
 // Reuse one dispatcher (TLS session pool) but refresh it now and then so a rotated CA or client
 // certificate is picked up.
 const DISPATCHER_MAX_AGE_MS = 10 * 60_000;
@@ -53,6 +54,10 @@ export class KubeHttp {
   }
   mergePatch<T>(path: string, body: unknown, query?: RequestOptions['query']): Promise<T> {
     return this.request<T>('PATCH', path, { body, contentType: MERGE_PATCH, query });
+  }
+  /** RFC 6902 operations, e.g. [{op: 'add', path: '/status', value}] to replace a field whole. */
+  jsonPatch<T>(path: string, operations: readonly { op: string; path: string; value?: unknown }[], query?: RequestOptions['query']): Promise<T> {
+    return this.request<T>('PATCH', path, { body: operations, contentType: JSON_PATCH, query });
   }
   put<T>(path: string, body: unknown, query?: RequestOptions['query']): Promise<T> {
     return this.request<T>('PUT', path, { body, query });

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { autoscaler, cpuUtilization } from '../../test/support/builders.ts';
 import type { MetricSpec } from '../api/types.ts';
 import { decide } from '../engine/decide.ts';
-import type { PodMetrics } from '../engine/inputs.ts';
+import type { ExternalMetricValue, MetricValue, PodMetrics } from '../engine/inputs.ts';
+import type { MetricFetch } from '../engine/snapshot.ts';
 import { replay, type ReplayStep } from './replay.ts';
 import { renderJson } from './report-json.ts';
 import { simulate } from './simulate.ts';
@@ -159,6 +160,9 @@ describe('workload model', () => {
   });
 });
 
+const customOf = (f: MetricFetch | null | undefined): readonly MetricValue[] => (f && 'custom' in f ? f.custom : []);
+const externalOf = (f: MetricFetch | null | undefined): readonly ExternalMetricValue[] => (f && 'external' in f ? f.external : []);
+
 describe('metric kinds map to their columns', () => {
   const external: MetricSpec = { type: 'External', external: { metric: { name: 'queue_ready', selector: { matchLabels: { queue: 'orders' } } }, target: { type: 'AverageValue', averageValue: '30' } } };
   const pods: MetricSpec = { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '100' } } };
@@ -167,7 +171,7 @@ describe('metric kinds map to their columns', () => {
   test('External AverageValue: ceil(total / target) replicas', () => {
     const r = replay(autoscaler({ minReplicas: 1, maxReplicas: 20, metrics: [external] }), csv('time,queue_ready\n0,300\n'), { initialReplicas: 2 });
     const s = r.steps[0];
-    assert.deepEqual(s?.snapshot.externalMetrics?.map((m) => [m.metricName, m.metricLabels, m.value]), [['queue_ready', { queue: 'orders' }, '300']]);
+    assert.deepEqual(externalOf(s?.snapshot.metricValues?.[0]).map((m) => [m.metricName, m.metricLabels, m.value]), [['queue_ready', { queue: 'orders' }, '300']]);
     assert.equal(s?.decision.explanation.proposed, 10);
     assert.equal(s?.tick.ratio.queue_ready, 300 / (30 * 2));
   });
@@ -175,14 +179,14 @@ describe('metric kinds map to their columns', () => {
   test('Pods metric: the total is shared among Ready pods', () => {
     const r = replay(autoscaler({ minReplicas: 1, maxReplicas: 20, metrics: [pods] }), csv('time,rps\n0,900\n'), { initialReplicas: 3 });
     const s = r.steps[0];
-    assert.deepEqual(s?.snapshot.customMetrics?.map((m) => [m.describedObject.name, m.value]), [['web-0', '300'], ['web-1', '300'], ['web-2', '300']]);
+    assert.deepEqual(customOf(s?.snapshot.metricValues?.[0]).map((m) => [m.describedObject.name, m.value]), [['web-0', '300'], ['web-1', '300'], ['web-2', '300']]);
     assert.equal(s?.decision.explanation.proposed, 9);
   });
 
   test('Object Value: the object carries the value', () => {
     const r = replay(autoscaler({ minReplicas: 1, maxReplicas: 20, metrics: [object] }), csv('time,hits\n0,3k\n'), { initialReplicas: 2 });
     const s = r.steps[0];
-    assert.deepEqual(s?.snapshot.customMetrics?.map((m) => [m.describedObject.kind, m.describedObject.name, m.value]), [['Ingress', 'main', '3k']]);
+    assert.deepEqual(customOf(s?.snapshot.metricValues?.[0]).map((m) => [m.describedObject.kind, m.describedObject.name, m.value]), [['Ingress', 'main', '3k']]);
     assert.equal(s?.decision.explanation.proposed, 6);
   });
 });

@@ -4,9 +4,9 @@
 // nothing, so the engine's readiness and CPU-initialization rules apply to them as in a cluster.
 import type { ControllerDefaults } from '../api/defaults.ts';
 import type { HorizontalAutoscaler, LabelSelector } from '../api/types.ts';
-import type { ExternalMetricValue, MetricValue, Pod, PodMetrics } from '../engine/inputs.ts';
+import type { MetricValue, Pod, PodMetrics } from '../engine/inputs.ts';
 import { formatMilli } from '../engine/quantity.ts';
-import type { Snapshot } from '../engine/snapshot.ts';
+import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 import type { MetricColumn } from './metric-columns.ts';
 import { isReady, type SimPod, type Workload } from './workload.ts';
 
@@ -108,34 +108,31 @@ export function tickSnapshot(input: TickInput): Snapshot {
     };
   });
 
-  const customMetrics: MetricValue[] = [];
-  const externalMetrics: ExternalMetricValue[] = [];
-  const emitted = new Set<string>();
+  // Each metric entry gets its own values, as the controller fetches them; a gap in the trace is an
+  // empty answer from the metrics API.
+  const metricValues: MetricFetch[] = [];
   for (const c of columns) {
     const load = loads.get(c.column);
-    if (load == null) continue; // a gap: the metrics API has nothing to return
     const m = c.spec;
     if (c.kind === 'pods' && m.pods) {
-      const key = `pods/${JSON.stringify(m.pods.metric)}`;
-      if (emitted.has(key)) continue;
-      emitted.add(key);
       const metric = { name: m.pods.metric.name, ...(m.pods.metric.selector ? { selector: m.pods.metric.selector } : {}) };
-      shares(load, ready.length, shape.perPod).forEach((v, i) => {
-        customMetrics.push({ describedObject: { kind: 'Pod', name: readyNames[i] ?? '', namespace: shape.namespace, apiVersion: 'v1' }, metric, timestamp, value: quantity(v) });
-      });
+      metricValues[c.index] = {
+        custom: load == null ? [] : shares(load, ready.length, shape.perPod).map((v, i): MetricValue =>
+          ({ describedObject: { kind: 'Pod', name: readyNames[i] ?? '', namespace: shape.namespace, apiVersion: 'v1' }, metric, timestamp, value: quantity(v) })),
+      };
     } else if (c.kind === 'object' && m.object) {
       const d = m.object.describedObject;
-      customMetrics.push({
-        describedObject: { kind: d.kind, name: d.name, namespace: shape.namespace, ...(d.apiVersion ? { apiVersion: d.apiVersion } : {}) },
-        metric: { name: m.object.metric.name, ...(m.object.metric.selector ? { selector: m.object.metric.selector } : {}) },
-        timestamp, value: quantity(load),
-      });
+      metricValues[c.index] = {
+        custom: load == null ? [] : [{
+          describedObject: { kind: d.kind, name: d.name, namespace: shape.namespace, ...(d.apiVersion ? { apiVersion: d.apiVersion } : {}) },
+          metric: { name: m.object.metric.name, ...(m.object.metric.selector ? { selector: m.object.metric.selector } : {}) },
+          timestamp, value: quantity(load),
+        }],
+      };
     } else if (c.kind === 'external' && m.external) {
-      // One series per distinct metric: the engine sums all matching series.
-      const key = `external/${JSON.stringify(m.external.metric)}`;
-      if (emitted.has(key)) continue;
-      emitted.add(key);
-      externalMetrics.push({ metricName: m.external.metric.name, metricLabels: labelsMatching(m.external.metric.selector), timestamp, value: quantity(load) });
+      metricValues[c.index] = {
+        external: load == null ? [] : [{ metricName: m.external.metric.name, metricLabels: labelsMatching(m.external.metric.selector), timestamp, value: quantity(load) }],
+      };
     }
   }
 
@@ -149,8 +146,7 @@ export function tickSnapshot(input: TickInput): Snapshot {
     },
     pods,
     podMetrics,
-    customMetrics,
-    externalMetrics,
+    metricValues,
     now,
     ...(input.config ? { config: input.config } : {}),
   };

@@ -80,14 +80,14 @@ describe('kscale snapshot', () => {
     const io = capture();
     assert.equal(await code(() => snapshotCommand(['shop/web', '--server', url], io, () => NOW), io), 0, io.stderr);
     assert.match(io.stdout, /^# kscale snapshot shop\/web\n/);
-    const doc = parse(io.stdout) as { now: string; pods: { metadata: { name: string; uid?: string }; spec: { containers: Record<string, unknown>[] } }[]; podMetrics: { metadata: { name: string } }[]; autoscaler: { metadata: Record<string, unknown> }; externalMetrics: unknown[] };
+    const doc = parse(io.stdout) as { now: string; pods: { metadata: { name: string; uid?: string }; spec: { containers: Record<string, unknown>[] } }[]; podMetrics: { metadata: { name: string } }[]; autoscaler: { metadata: Record<string, unknown> }; metricValues: ({ external?: unknown[] } | null)[] };
     assert.equal(doc.now, '2026-11-23T12:00:00.000Z');
     assert.deepEqual(doc.pods.map((p) => p.metadata.name), ['web-a', 'web-b', 'web-c']);
     assert.deepEqual(doc.podMetrics.map((m) => m.metadata.name), ['web-a', 'web-b', 'web-c'], 'db-0 is not selected; web-c (no labels) is kept by name');
     assert.equal(doc.pods[0]?.metadata.uid, undefined, 'trimmed to what the engine reads');
     assert.deepEqual(Object.keys(doc.pods[0]?.spec.containers[0] ?? {}), ['name', 'resources']);
     assert.deepEqual(doc.autoscaler.metadata, { name: 'web', namespace: 'shop', generation: 2 });
-    assert.equal(doc.externalMetrics.length, 1);
+    assert.deepEqual(doc.metricValues.map((v) => v?.external?.length ?? null), [null, 1], 'each metric entry carries its own values');
     assert.ok(seen.some((s) => s.startsWith('/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_ready?labelSelector=queue%3Dorders')));
 
     // The decision on it: cpu 450m of 500m at a 60% target on 3 pods → ceil(1.5 × 3) = 5; queue 60/30 = 2.
@@ -111,8 +111,8 @@ describe('kscale snapshot', () => {
     try {
       const io = capture();
       assert.equal(await code(() => snapshotCommand(['shop/web', '--server', url, '-o', 'json'], io, () => NOW), io), 0);
-      const doc = JSON.parse(io.stdout) as { metricErrors: Record<string, string> };
-      assert.match(doc.metricErrors['1'] ?? '', /not found/);
+      const doc = JSON.parse(io.stdout) as { metricValues: ({ error?: string } | null)[] };
+      assert.match(doc.metricValues[1]?.error ?? '', /not found/);
     } finally {
       routes['/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_ready'] = saved;
     }
