@@ -177,7 +177,8 @@ function segmentName(description: string, validated = true): FieldSchema {
 
 function crossVersionObjectReference(description: string, validated: boolean): FieldSchema {
   const properties = {
-    apiVersion: str('API version of the referent, e.g. "apps/v1".', validated ? { maxLength: MAX_NAME } : {}),
+    // "version" or "group/version" (upstream's ParseGroupVersion refuses a second slash).
+    apiVersion: str('API version of the referent, e.g. "apps/v1".', validated ? { maxLength: MAX_NAME, pattern: '^[^/]*(/[^/]*)?$' } : {}),
     kind: segmentName('Kind of the referent, e.g. "Deployment".', validated),
     name: segmentName('Name of the referent, in the autoscaler\'s namespace.', validated),
   } satisfies SchemaFor<CrossVersionObjectReference>;

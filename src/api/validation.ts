@@ -92,7 +92,11 @@ export function validateSpec(input: unknown, path = 'spec'): FieldError[] {
   if (ref) {
     c.name(ref.kind, `${path}.scaleTargetRef.kind`);
     c.name(ref.name, `${path}.scaleTargetRef.name`);
-    if (ref.apiVersion !== undefined) c.string(ref.apiVersion, `${path}.scaleTargetRef.apiVersion`, false);
+    if (ref.apiVersion !== undefined) {
+      const v = c.string(ref.apiVersion, `${path}.scaleTargetRef.apiVersion`, false);
+      // Upstream's ParseGroupVersion: "version" or "group/version", never more than one slash.
+      if (v !== undefined && v.split('/').length > 2) c.add(`${path}.scaleTargetRef.apiVersion`, `Invalid value: "${v}": unexpected GroupVersion string: ${v}`);
+    }
   }
 
   const metrics = spec.metrics;

@@ -46,6 +46,7 @@ function trimPod(p: Pod): Pod {
       containers: (spec?.containers ?? []).map(container),
       ...(spec?.initContainers ? { initContainers: spec.initContainers.map(container) } : {}),
       ...(spec?.resources ? { resources: spec.resources } : {}),
+      ...(spec?.overhead ? { overhead: spec.overhead } : {}),
     },
     status: {
       ...(status?.phase ? { phase: status.phase } : {}),

@@ -160,7 +160,9 @@ export class Manager {
         this.#queue.forget(key);
         if (result.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
       } catch (e) {
-        const delay = this.#queue.addRateLimited(key);
+        // Retried quickly at first, but never later than the object's sync period, as upstream's
+        // HPA retries a failed pass at its resync period: a lasting failure must not stop evaluations.
+        const delay = this.#queue.addRateLimited(key, this.#reconciler.periodMs(key));
         this.#log.error({ err: e, key, retryInMs: delay }, 'reconcile failed');
       } finally {
         this.#queue.done(key);

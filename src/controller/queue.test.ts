@@ -54,6 +54,7 @@ describe('WorkQueue', () => {
     const q = new WorkQueue({ baseBackoffMs: 100, maxBackoffMs: 1000 });
     assert.deepEqual([q.addRateLimited('a'), q.addRateLimited('a'), q.addRateLimited('a'), q.addRateLimited('a'), q.addRateLimited('a')], [100, 200, 400, 800, 1000]);
     assert.equal(q.addRateLimited('b'), 100, 'other keys are independent');
+    assert.equal(q.addRateLimited('b', 150), 150, 'a cap bounds the backoff');
     q.forget('a');
     assert.equal(q.addRateLimited('a'), 100);
     q.cancel('a'); q.cancel('b');

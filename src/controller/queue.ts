@@ -65,11 +65,11 @@ export class WorkQueue {
     this.#timers.set(key, { at, timer });
   }
 
-  /** Re-adds a failed key after its exponential backoff: base × 2^failures, capped. */
-  addRateLimited(key: string): number {
+  /** Re-adds a failed key after its exponential backoff: base × 2^failures, capped (also by capMs). */
+  addRateLimited(key: string, capMs = Infinity): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    const delay = Math.min(this.#max, this.#base * 2 ** failures);
+    const delay = Math.min(this.#max, capMs, this.#base * 2 ** failures);
     this.addAfter(key, delay);
     return delay;
   }

@@ -63,7 +63,8 @@ function historyOf(s: HorizontalAutoscalerStatus): History {
  */
 function meaning(s: HorizontalAutoscalerStatus | undefined): unknown {
   if (!s) return {};
-  const { lastDecision, recommendations, ...rest } = s;
+  // As JSON holds it: a field set to undefined here is absent in what the API server returns.
+  const { lastDecision, recommendations, ...rest } = JSON.parse(JSON.stringify(s)) as HorizontalAutoscalerStatus;
   const { time: _time, ...decision } = lastDecision ?? { time: '' };
   return { ...rest, decision, recommended: (recommendations ?? []).map((r) => r.replicas).sort((a, b) => a - b) };
 }
@@ -98,6 +99,12 @@ export class Reconciler {
     this.#due.delete(key);
     const [ns = '', name = ''] = key.split('/');
     this.#d.metrics.forget(ns, name);
+  }
+
+  /** How often the object is evaluated: its own sync period, else the controller's. */
+  periodMs(key: string): number {
+    const [namespace = '', name = ''] = key.split('/');
+    return (this.#d.autoscaler(namespace, name)?.spec.syncPeriodSeconds ?? this.#d.config.syncPeriodSeconds) * 1000;
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -141,10 +148,15 @@ export class Reconciler {
       this.#report(autoscaler, decision);
       if (!await this.#writeStatus(key, persisted, decision.status, log)) return {};
       this.#observe(namespace, name, decision);
-      log.info({
-        current: decision.currentReplicas, desired: decision.desiredReplicas, scaledTo: decision.scaleTo, reason: decision.rescaleReason,
-        limitedBy: decision.explanation.limitedBy, proposed: decision.explanation.proposed, ...(decision.error ? { error: decision.error } : {}),
-      }, decision.scaleTo !== null ? 'scaled' : 'evaluated');
+      // A scale is news; a pass that changed nothing is logged only at debug (one line per object per
+      // sync period would dominate the log and the controller's CPU).
+      const level = decision.scaleTo !== null ? 'info' : 'debug';
+      if (log.isLevelEnabled(level)) {
+        log[level]({
+          current: decision.currentReplicas, desired: decision.desiredReplicas, scaledTo: decision.scaleTo, reason: decision.rescaleReason,
+          limitedBy: decision.explanation.limitedBy, proposed: decision.explanation.proposed, ...(decision.error ? { error: decision.error } : {}),
+        }, decision.scaleTo !== null ? 'scaled' : 'evaluated');
+      }
     } catch (e) {
       errorKind = 'internal';
       throw e;
@@ -153,7 +165,7 @@ export class Reconciler {
       this.#d.metrics.reconciliations.inc({ action, error: errorKind });
       this.#d.metrics.reconciliationDuration.observe({ action, error: errorKind }, seconds);
     }
-    const period = (autoscaler.spec.syncPeriodSeconds ?? this.#d.config.syncPeriodSeconds) * 1000;
+    const period = this.periodMs(key);
     this.#due.set(key, this.#now() + period);
     return { requeueAfterMs: period };
   }

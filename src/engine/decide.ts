@@ -142,7 +142,8 @@ export function decide(snapshot: Snapshot): Decision {
     const computed = computeReplicasForMetrics(pass, spec, scale, current, statusReplicas);
     metricStatuses = computed.statuses;
     metrics = computed.metrics;
-    if (computed.replicas === -1) {
+    // Upstream's test is "an error and -1": a metric may itself propose -1 (a negative value).
+    if (computed.replicas === -1 && computed.error !== undefined) {
       const err = computed.error ?? 'unable to compute metrics';
       pass.event('Warning', EventReason.FailedComputeMetricsReplicas, err);
       const limit: LimitRule = computed.selectorProblem ? 'ambiguous' : 'invalidMetric';
@@ -308,7 +309,8 @@ function hold(pass: Pass, bounds: { minReplicas: number; maxReplicas: number }, 
   const status: HorizontalAutoscalerStatus = {
     ...previous,
     ...(current !== undefined ? { currentReplicas: current } : {}),
-    desiredReplicas: desired,
+    // Upstream keeps the status's desired count on a pass that stops early: 0 for a new autoscaler.
+    desiredReplicas: previous.desiredReplicas ?? 0,
     currentMetrics: metricStatuses ?? previous.currentMetrics,
     conditions: pass.conditions,
     observedGeneration: pass.snapshot.autoscaler.metadata?.generation ?? previous.observedGeneration,
@@ -372,7 +374,7 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
       pass.event('Warning', EventReason.FailedRescale, `New size: ${f.desired}; reason: ${reason}; error: ${s.rescaleError}`);
       pass.condition(CT.AbleToScale, 'False', Reason.FailedUpdateScale, Message.failedUpdateScale(s.rescaleError));
       pass.step(`updating the scale to ${f.desired} failed: ${s.rescaleError}`);
-      desiredReplicas = previous.desiredReplicas ?? f.current;
+      desiredReplicas = previous.desiredReplicas ?? 0; // kept, as upstream keeps it (0 when new)
       error = `failed to rescale: ${s.rescaleError}`;
     } else {
       scaleTo = f.desired;

@@ -22,6 +22,8 @@ export interface Pod {
     initContainers?: Container[];
     /** Pod-level resources (PodLevelResources): used when set and no container is targeted. */
     resources?: { requests?: Record<string, QuantityValue> };
+    /** RuntimeClass overhead, added to pod-level requests as upstream's PodRequests adds it. */
+    overhead?: Record<string, QuantityValue>;
   };
   status?: { phase?: string; startTime?: string; conditions?: PodCondition[] };
 }

@@ -123,9 +123,12 @@ function podsMetricSamples(ctx: MetricContext, index: number): Map<string, PodSa
 }
 
 function objectMetricValue(ctx: MetricContext, index: number): bigint {
-  const item = customValues(ctx, index)[0];
-  if (!item) throw new Error('unable to fetch metrics from custom metrics API: no metrics returned from custom metrics API');
-  return milli(item.value);
+  const items = customValues(ctx, index);
+  // Upstream's client asks for one object's value and refuses any other count.
+  if (items.length !== 1 || !items[0]) {
+    throw new Error(`unable to fetch metrics from custom metrics API: the custom metrics API server returned ${items.length} results when we asked for exactly one`);
+  }
+  return milli(items[0].value);
 }
 
 const MAX_INT64 = 2n ** 63n - 1n;
@@ -315,16 +318,18 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
       const outer = `failed to get ${src.metric.name} external metric value: `;
       const fetchError = (e: unknown): string =>
         `unable to get external metric ${ctx.namespace}/${src.metric.name}/${goFormatLabelSelector(src.metric.selector)}: ${(e as Error).message}`;
-      const total = (): bigint => {
+      // Upstream sums in int64 and saturates at MaxInt64: for a Value target on positive overflow,
+      // for an AverageValue target whenever the running sum is negative (its overflow test).
+      const total = (perPod: boolean): bigint => {
         let values: bigint[];
         try { values = externalValues(ctx, index); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
         let sum = 0n;
-        for (const v of values) { sum += v; if (sum > MAX_INT64) return MAX_INT64; } // upstream saturates
+        for (const v of values) { sum += v; if (sum > MAX_INT64 || (perPod && sum < 0n)) return MAX_INT64; }
         return sum;
       };
       if (src.target.averageValue !== undefined) {
         try {
-          const sum = total();
+          const sum = total(true);
           const target = milli(src.target.averageValue);
           const replicas = averageValueReplicas(ctx, sum, target);
           const current = dec(perPod(sum, ctx.statusReplicas));
@@ -339,7 +344,7 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
       }
       if (src.target.value !== undefined) {
         try {
-          const sum = total();
+          const sum = total(false);
           const ratio = Number(sum) / Number(milli(src.target.value));
           const replicas = usageRatioReplicas(ctx, ratio);
           const current = dec(sum);

@@ -78,19 +78,55 @@ function request(c: Container, resource: string): bigint | undefined {
   return q === undefined ? undefined : milliValue(parseQuantity(q));
 }
 
-// Pod-level requests (KEP-2837) apply when set and no container is targeted.
+// Pod-level resources (KEP-2837) may name cpu, memory and hugepages-*.
+const podLevelResource = (r: string): boolean => r === 'cpu' || r === 'memory' || r.startsWith('hugepages-');
+
+/** Pod-level requests apply when they name a supported resource (upstream IsPodLevelRequestsSet). */
 function podLevelRequestsSet(pod: Pod): boolean {
-  const r = pod.spec?.resources?.requests;
-  return !!r && (r.cpu !== undefined || r.memory !== undefined);
+  return Object.keys(pod.spec?.resources?.requests ?? {}).some(podLevelResource);
+}
+
+const add = (a: bigint | undefined, b: bigint | undefined): bigint | undefined => (a === undefined ? b : b === undefined ? a : a + b);
+const max = (a: bigint | undefined, b: bigint | undefined): bigint | undefined => (a === undefined ? b : b === undefined ? a : a > b ? a : b);
+
+/**
+ * component-helpers PodRequests for one resource, as upstream's HPA uses it for a pod with pod-level
+ * requests: the containers' aggregate (regular containers and sidecars, at least any init container's
+ * need), replaced by the pod-level request where one names the resource, plus the pod's overhead.
+ * Undefined when nothing names the resource.
+ */
+function podLevelRequest(pod: Pod, resource: string): bigint | undefined {
+  let total: bigint | undefined;
+  for (const c of pod.spec?.containers ?? []) total = add(total, request(c, resource));
+  let sidecars: bigint | undefined;
+  let initNeed: bigint | undefined;
+  for (const c of pod.spec?.initContainers ?? []) {
+    const r = request(c, resource);
+    let need: bigint | undefined;
+    if (c.restartPolicy === 'Always') {
+      total = add(total, r);
+      sidecars = add(sidecars, r);
+      need = sidecars;
+    } else {
+      need = add(r, sidecars);
+    }
+    initNeed = max(initNeed, need);
+  }
+  total = max(total, initNeed);
+  const podLevel = pod.spec?.resources?.requests?.[resource];
+  if (podLevel !== undefined && podLevelResource(resource)) total = milliValue(parseQuantity(podLevel));
+  const overhead = pod.spec?.overhead?.[resource];
+  return add(total, overhead === undefined ? undefined : milliValue(parseQuantity(overhead)));
 }
 
 /** Requests of one pod for a resource, in milli-units (upstream calculateRequests). */
 export function podRequest(pod: Pod, resource: string, container: string | undefined): bigint {
   const name = pod.metadata.name;
+  // A targeted container takes precedence over pod-level requests.
   if (!container && podLevelRequestsSet(pod)) {
-    const q = pod.spec?.resources?.requests?.[resource];
-    if (q === undefined) throw new Error(`missing pod-level request for ${resource} in Pod ${name}`);
-    return milliValue(parseQuantity(q));
+    const r = podLevelRequest(pod, resource);
+    if (r === undefined) throw new Error(`missing pod-level request for ${resource} in Pod ${name}`);
+    return r;
   }
   // Regular containers plus sidecars (init containers that keep running).
   const containers = [

@@ -4,8 +4,8 @@
 // connections are reused, and each request is counted by verb and code.
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import PQueue from 'p-queue';
-import { fetch, type Dispatcher } from 'undici';
-import { fromResponse, toKubeError } from './errors.ts';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { fromResponse, KubeApiError, toKubeError } from './errors.ts';
 
 export interface KubeHttpOptions {
   kubeConfig: KubeConfig;
@@ -28,6 +28,11 @@ const JSON_PATCH = 'application/json-patch+json';
 // Reuse one dispatcher (TLS session pool) but refresh it now and then so a rotated CA or client
 // certificate is picked up.
 const DISPATCHER_MAX_AGE_MS = 10 * 60_000;
+// Credentials (headers, TLS options) are resolved once and reused for this long: resolving them
+// builds a TLS agent and may read token files, far too costly per request. A 401 refreshes them.
+const CREDENTIALS_MAX_AGE_MS = 60_000;
+
+interface Credentials { headers: Record<string, string>; dispatcher: Dispatcher | undefined }
 
 export class KubeHttp {
   readonly kubeConfig: KubeConfig;
@@ -37,6 +42,7 @@ export class KubeHttp {
   readonly #userAgent: string;
   readonly #onRequest: KubeHttpOptions['onRequest'];
   #dispatcher: { value: Dispatcher | undefined; since: number } | undefined;
+  #credentials: { value: Promise<Credentials>; since: number } | undefined;
 
   constructor(o: KubeHttpOptions) {
     const server = o.kubeConfig.getCurrentCluster()?.server;
@@ -71,26 +77,29 @@ export class KubeHttp {
     return this.#queue.add(async () => this.#send<T>(method, path, o));
   }
 
-  async #send<T>(method: string, path: string, o: RequestOptions): Promise<T> {
+  async #send<T>(method: string, path: string, o: RequestOptions, retryOnUnauthorized = true): Promise<T> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const started = performance.now();
     let code = 'error';
     try {
-      const ctx = new RequestContext(url.toString(), method as HttpMethod);
-      await this.kubeConfig.applySecurityAuthentication(ctx);
-      const headers: Record<string, string> = { ...ctx.getHeaders(), Accept: 'application/json', 'User-Agent': this.#userAgent };
+      const creds = await this.#resolveCredentials();
+      const headers: Record<string, string> = { ...creds.headers, Accept: 'application/json', 'User-Agent': this.#userAgent };
       if (o.body !== undefined) headers['Content-Type'] = o.contentType ?? 'application/json';
-      const res = await fetch(url, {
+      const res = await undiciRequest(url, {
         method,
         headers,
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
-        dispatcher: this.#shared(ctx.getDispatcher()),
+        ...(creds.dispatcher ? { dispatcher: creds.dispatcher } : {}),
         signal: AbortSignal.timeout(o.timeoutMs ?? this.#timeoutMs),
       });
-      const text = await res.text();
-      code = String(res.status);
-      if (!res.ok) throw fromResponse(res.status, text);
+      const text = await res.body.text();
+      code = String(res.statusCode);
+      if (res.statusCode === 401 && retryOnUnauthorized) {
+        this.#credentials = undefined; // a rotated token: resolve again, once
+        return await this.#send<T>(method, path, o, false);
+      }
+      if (res.statusCode < 200 || res.statusCode > 299) throw fromResponse(res.statusCode, text);
       return (text ? JSON.parse(text) : undefined) as T;
     } catch (e) {
       const err = toKubeError(e);
@@ -99,6 +108,21 @@ export class KubeHttp {
     } finally {
       this.#onRequest?.(method.toLowerCase(), code, (performance.now() - started) / 1000);
     }
+  }
+
+  #resolveCredentials(): Promise<Credentials> {
+    const now = Date.now();
+    if (!this.#credentials || now - this.#credentials.since > CREDENTIALS_MAX_AGE_MS) {
+      const value = (async (): Promise<Credentials> => {
+        const ctx = new RequestContext(this.server, HttpMethod.GET);
+        await this.kubeConfig.applySecurityAuthentication(ctx);
+        return { headers: ctx.getHeaders(), dispatcher: this.#shared(ctx.getDispatcher()) };
+      })();
+      // A failed resolution is not kept: the next request tries again.
+      value.catch(() => { if (this.#credentials?.value === value) this.#credentials = undefined; });
+      this.#credentials = { value, since: now };
+    }
+    return this.#credentials.value;
   }
 
   #shared(fresh: Dispatcher | undefined): Dispatcher | undefined {
@@ -119,5 +143,8 @@ export class KubeHttp {
 
 /** Encodes each path segment: names may hold characters that are special in URLs. */
 export function pathOf(...segments: string[]): string {
+  // URL parsing resolves "." and ".." (escaped or not) away: such a segment would name another path.
+  const dots = segments.find((s) => s === '.' || s === '..');
+  if (dots !== undefined) throw new KubeApiError(`"${dots}" is not a valid path segment`, undefined, 'Invalid', false);
   return '/' + segments.map(encodeURIComponent).join('/');
 }

@@ -31,7 +31,9 @@ export class Discovery {
   async resolve(apiVersion: string | undefined, kind: string): Promise<ResolvedResource> {
     if (!apiVersion) throw new KubeApiError(`apiVersion is required to find kind ${kind}`, undefined, 'Invalid', false);
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
-    const base = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    // Each part is one escaped path segment: an apiVersion such as "apps/v1?watch=true" must not
+    // turn into a query, nor "../.." into another path.
+    const base = group === '' ? `/api${pathOf(version)}` : `/apis${pathOf(group, version)}`;
     let list = await this.#list(base, false);
     let found = list.find((r) => r.kind === kind && !r.name.includes('/'));
     if (!found) { list = await this.#list(base, true); found = list.find((r) => r.kind === kind && !r.name.includes('/')); }
@@ -52,7 +54,7 @@ export class Discovery {
       this.#cache.set(base, { at: this.#now(), list });
       return list;
     } catch (e) {
-      if (e instanceof KubeApiError && e.notFound) throw new KubeApiError(`the server does not serve ${base.replace(/^\/apis?\//, '')}`, 404, 'NotFound', false);
+      if (e instanceof KubeApiError && e.notFound) throw new KubeApiError(`the server does not serve ${decodeURIComponent(base.replace(/^\/apis?\//, ''))}`, 404, 'NotFound', false);
       throw e;
     }
   }

@@ -22,13 +22,15 @@ log() { echo "kscale control-plane: $*" >&2; }
 version_ok() {
   local bin="$out/$1" got
   [ -x "$bin" ] || return 1
+  # The whole output first, then its first line: piping into `head -n1` can kill the binary with
+  # SIGPIPE, which pipefail turns into a failed check at random.
   case "$1" in
-    etcd)    got=$("$bin" --version 2>/dev/null | head -n1) || return 1
-             [ "$got" = "etcd Version: $ETCD_VERSION" ] ;;
-    kubectl) got=$("$bin" version --client 2>/dev/null | head -n1) || return 1
-             [ "$got" = "Client Version: $K8S_VERSION" ] ;;
-    *)       got=$("$bin" --version 2>/dev/null | head -n1) || return 1
-             [ "$got" = "Kubernetes $K8S_VERSION" ] ;;
+    etcd)    got=$("$bin" --version 2>/dev/null) || return 1
+             [ "${got%%$'\n'*}" = "etcd Version: $ETCD_VERSION" ] ;;
+    kubectl) got=$("$bin" version --client 2>/dev/null) || return 1
+             [ "${got%%$'\n'*}" = "Client Version: $K8S_VERSION" ] ;;
+    *)       got=$("$bin" --version 2>/dev/null) || return 1
+             [ "${got%%$'\n'*}" = "Kubernetes $K8S_VERSION" ] ;;
   esac
 }
 

@@ -140,3 +140,19 @@ describe('a resumed controller', () => {
     assert.equal(resumed.explanation.limitedBy, 'stabilization');
   });
 });
+
+describe('scaleTargetRef parts stay path segments', () => {
+  test('an apiVersion with more than one slash is invalid, as upstream ParseGroupVersion says', async () => {
+    const { validateSpec } = await import('../../../src/api/validation.ts');
+    const errors = validateSpec({ scaleTargetRef: { apiVersion: '../../api/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3 });
+    assert.deepEqual(errors.map((e) => e.path), ['spec.scaleTargetRef.apiVersion']);
+    assert.deepEqual(validateSpec({ scaleTargetRef: { apiVersion: 'apps/v1?watch=true', kind: 'Deployment', name: 'web' }, maxReplicas: 3 }), [], 'one slash: admitted, as upstream admits it');
+  });
+
+  test('pathOf escapes every segment, dots included', async () => {
+    const { pathOf } = await import('../../../src/kube/http.ts');
+    assert.equal(pathOf('apps', 'v1?watch=true'), '/apps/v1%3Fwatch%3Dtrue');
+    assert.throws(() => pathOf('..', 'v1'), /"\.\." is not a valid path segment/, 'URL parsing would resolve it away, escaped or not');
+    assert.throws(() => pathOf('apps', '.'), /not a valid path segment/);
+  });
+});
