@@ -7,6 +7,8 @@ export const ConditionType = {
   ScalingActive: 'ScalingActive',
   ScalingLimited: 'ScalingLimited',
   ScaledToZero: 'ScaledToZero',
+  // kscale's own: present only while an annotation kscale reads has a value it cannot use.
+  AnnotationsInvalid: 'AnnotationsInvalid',
 } as const;
 
 export const Reason = {
@@ -77,6 +79,7 @@ export const EventReason = {
   AmbiguousTarget: 'AmbiguousTarget',
   DryRunRescale: 'DryRunRescale',
   PausedRescale: 'PausedRescale',
+  InvalidAnnotation: 'InvalidAnnotation',
 } as const;
 
 export const RescaleReason = {

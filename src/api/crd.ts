@@ -257,44 +257,24 @@ const targetProperties = {
     + 'requests for it (at least 1). Used with type Utilization, Resource and ContainerResource metrics only.', { minimum: 1 }),
 } satisfies SchemaFor<MetricTarget>;
 
-const setWhenType = (type: string, field: string): ValidationRule => ({
-  rule: `self.type != '${type}' || has(self.${field})`,
-  message: `${field} must be set when type is ${type}`,
-  fieldPath: `.${field}`,
-});
-const noUtilization: ValidationRule = {
-  rule: "self.type != 'Utilization'",
-  message: 'Utilization targets are only valid for Resource and ContainerResource metrics',
-  fieldPath: '.type',
-};
-
 // The target's rules depend on the metric source around it, so each source has its own target schema.
+// They are exactly autoscaling/v2's: which value fields must (not) be set; a type that does not match
+// the field set is admitted, as upstream admits it.
 const TARGET_RULES = {
   resource: [
     {
       rule: 'has(self.averageUtilization) != has(self.averageValue)',
       message: 'must set exactly one of averageUtilization or averageValue for a resource metric',
     },
-    { rule: '!has(self.value)', message: 'resource metrics support only averageUtilization or averageValue targets, not value', fieldPath: '.value' },
-    { rule: "self.type != 'Value'", message: 'resource metrics support only Utilization or AverageValue targets', fieldPath: '.type' },
-    setWhenType('Utilization', 'averageUtilization'),
-    setWhenType('AverageValue', 'averageValue'),
   ],
   pods: [
     { rule: 'has(self.averageValue)', message: 'pods metrics need a target averageValue', fieldPath: '.averageValue' },
-    { rule: "self.type == 'AverageValue'", message: 'pods metrics support only the AverageValue target type', fieldPath: '.type' },
   ],
   object: [
     { rule: 'has(self.value) || has(self.averageValue)', message: 'must set value or averageValue for an object metric' },
-    noUtilization,
-    setWhenType('Value', 'value'),
-    setWhenType('AverageValue', 'averageValue'),
   ],
   external: [
     { rule: 'has(self.value) != has(self.averageValue)', message: 'must set exactly one of value or averageValue for an external metric' },
-    noUtilization,
-    setWhenType('Value', 'value'),
-    setWhenType('AverageValue', 'averageValue'),
   ],
 } satisfies Record<string, ValidationRule[]>;
 

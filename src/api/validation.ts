@@ -1,7 +1,7 @@
 // Semantic validation of a HorizontalAutoscaler spec, over untyped input (a file, a watch event).
 // Returns every problem with its field path, following upstream autoscaling/v2 validation
 // (reference/hpa-algorithm.md §14) plus kscale's own knobs.
-import { isQuantity, parseQuantity, milliValue } from '../engine/quantity.ts';
+import { isQuantity, parseQuantity } from '../engine/quantity.ts';
 import { selectorFromLabelSelector } from '../engine/labels.ts';
 
 export interface FieldError {
@@ -65,8 +65,10 @@ class Collector {
   /** A quantity that must be > 0 (or >= 0 when allowZero). */
   quantity(v: unknown, path: string, allowZero = false): void {
     if (!isQuantity(v)) { this.add(path, `must be a quantity such as "250m", "1.5" or "64Mi", got ${JSON.stringify(v)}`); return; }
-    const milli = milliValue(parseQuantity(v as string | number));
-    if (milli < 0n || (!allowZero && milli === 0n)) this.add(path, allowZero ? 'must be greater than or equal to 0' : 'must be positive');
+    // The sign of the exact value, as upstream's Quantity.Sign(): "1e19" is positive, though its
+    // milli-value does not fit an int64.
+    const sign = parseQuantity(v as string | number).coefficient;
+    if (sign < 0n || (!allowZero && sign === 0n)) this.add(path, allowZero ? 'must be greater than or equal to 0' : 'must be positive');
   }
 
   name(v: unknown, path: string): void {
@@ -164,31 +166,24 @@ function validateTarget(c: Collector, input: unknown, path: string, kind: 'resou
   if (target.averageValue !== undefined) c.quantity(target.averageValue, `${path}.averageValue`);
   if (target.averageUtilization !== undefined) c.int(target.averageUtilization, `${path}.averageUtilization`, { min: 1 });
 
+  // Exactly autoscaling/v2's rules (validateResourceSource, validatePodsSource, ...): which value
+  // fields must be set. A type that does not match the field set is admitted, as upstream admits
+  // it; the controller then uses the field that is set, with upstream's precedence.
   const has = (k: string): boolean => target[k] !== undefined && target[k] !== null;
   switch (kind) {
     case 'resource':
-      if (has('averageUtilization') && has('averageValue')) c.add(path, 'may not set both a target raw value and a target utilization');
-      else if (!has('averageUtilization') && !has('averageValue')) c.add(path, 'must set either a target raw value or a target utilization');
-      if (has('value')) c.add(`${path}.value`, 'resource metrics support only averageUtilization or averageValue targets');
-      if (target.type === 'Utilization' && !has('averageUtilization')) c.add(`${path}.averageUtilization`, 'must be set when type is Utilization');
-      if (target.type === 'AverageValue' && !has('averageValue')) c.add(`${path}.averageValue`, 'must be set when type is AverageValue');
-      if (target.type === 'Value') c.add(`${path}.type`, 'resource metrics support only Utilization or AverageValue targets');
+      if (has('averageUtilization') && has('averageValue')) c.add(`${path}.averageValue`, 'may not set both a target raw value and a target utilization');
+      else if (!has('averageUtilization') && !has('averageValue')) c.add(`${path}.averageUtilization`, 'must set either a target raw value or a target utilization');
       break;
     case 'pods':
       if (!has('averageValue')) c.add(`${path}.averageValue`, 'must specify a positive target averageValue');
-      if (target.type !== 'AverageValue') c.add(`${path}.type`, 'pods metrics support only the AverageValue target type');
       break;
     case 'object':
-      if (!has('value') && !has('averageValue')) c.add(path, 'must set either a target value or averageValue');
-      if (target.type === 'Utilization') c.add(`${path}.type`, 'Utilization is only valid for Resource and ContainerResource metrics');
-      if (target.type === 'Value' && !has('value')) c.add(`${path}.value`, 'must be set when type is Value');
-      if (target.type === 'AverageValue' && !has('averageValue')) c.add(`${path}.averageValue`, 'must be set when type is AverageValue');
+      if (!has('value') && !has('averageValue')) c.add(`${path}.averageValue`, 'must set either a target value or averageValue');
       break;
     case 'external':
-      if (has('value') === has('averageValue')) c.add(path, 'must set exactly one of value or averageValue');
-      if (target.type === 'Utilization') c.add(`${path}.type`, 'Utilization is only valid for Resource and ContainerResource metrics');
-      if (target.type === 'Value' && !has('value')) c.add(`${path}.value`, 'must be set when type is Value');
-      if (target.type === 'AverageValue' && !has('averageValue')) c.add(`${path}.averageValue`, 'must be set when type is AverageValue');
+      if (!has('value') && !has('averageValue')) c.add(`${path}.averageValue`, 'must set either a target value for metric or a per-pod target');
+      else if (has('value') && has('averageValue')) c.add(`${path}.value`, 'may not set both a target value for metric and a per-pod target');
       break;
   }
 }

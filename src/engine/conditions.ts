@@ -21,3 +21,7 @@ export function setCondition(list: readonly Condition[], type: string, status: C
 export function findCondition(list: readonly Condition[] | undefined, type: string): Condition | undefined {
   return list?.find((c) => c.type === type);
 }
+
+export function removeCondition(list: readonly Condition[], type: string): Condition[] {
+  return list.filter((c) => c.type !== type);
+}

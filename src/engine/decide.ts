@@ -5,7 +5,7 @@ import { Annotation, ConditionType as CT, EventReason, Message, Reason, RescaleR
 import { DEFAULT_METRICS, effectiveSpec, UPSTREAM_DEFAULTS, type EffectiveSpec } from '../api/defaults.ts';
 import type { Condition, ConditionStatus, HorizontalAutoscalerStatus, MetricStatus, Recommendation, ScaleEvent } from '../api/types.ts';
 import { formatFieldErrors, validateSpec } from '../api/validation.ts';
-import { findCondition, setCondition } from './conditions.ts';
+import { findCondition, removeCondition, setCondition } from './conditions.ts';
 import { summarize } from './explain.ts';
 import { formatTargets } from './targets.ts';
 import type { Pod, Scale } from './inputs.ts';
@@ -35,6 +35,24 @@ const longestWindowMs = (spec: EffectiveSpec): number => (spec.behavior
   : spec.downscaleStabilizationMs);
 
 const truthy = (v: string | undefined): boolean => v !== undefined && v.toLowerCase() === 'true';
+
+/**
+ * A pause annotation with a value other than "true" or "false" pauses nothing; say so (condition
+ * AnnotationsInvalid and a Warning Event) rather than ignore it silently. The condition goes away
+ * once the values are usable.
+ */
+function reportPauseAnnotations(pass: Pass): void {
+  const annotations = pass.snapshot.autoscaler.metadata?.annotations ?? {};
+  const bad = Object.values(Annotation).filter((a) => annotations[a] !== undefined && !['true', 'false'].includes((annotations[a] ?? '').toLowerCase()));
+  if (bad.length === 0) {
+    pass.conditions = removeCondition(pass.conditions, CT.AnnotationsInvalid);
+    return;
+  }
+  const message = bad.map((a) => `annotation ${a} has value ${JSON.stringify(annotations[a])}: use "true" or "false"; it pauses nothing until then`).join('; ');
+  pass.condition(CT.AnnotationsInvalid, 'True', EventReason.InvalidAnnotation, message);
+  pass.event('Warning', EventReason.InvalidAnnotation, message);
+  pass.step(message);
+}
 
 /** A pass in progress: the working status, the events so far, and the explanation being built. */
 class Pass {
@@ -67,6 +85,7 @@ export function decide(snapshot: Snapshot): Decision {
   const pass = new Pass(snapshot, previous);
   const config = { ...UPSTREAM_DEFAULTS, ...snapshot.config };
 
+  reportPauseAnnotations(pass);
   const specErrors = validateSpec(autoscaler.spec);
   if (specErrors.length > 0) {
     const message = `the HorizontalAutoscaler spec is invalid: ${formatFieldErrors(specErrors)}`;

@@ -1,0 +1,69 @@
+// Input that autoscaling/v2 admits is decided as upstream decides it (issue 9 defect 5), and a pause
+// annotation kscale cannot use is reported, not ignored silently (issue 9 defect 7).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { MetricSpec, MetricTarget } from '../../../src/api/types.ts';
+import { validateSpec } from '../../../src/api/validation.ts';
+import { decide } from '../../../src/engine/decide.ts';
+import { autoscaler, externalValue, objectMetricValue, pod, podMetrics, podsMetricValue, scale, snapshot } from '../../support/builders.ts';
+
+const pods3 = ['a', 'b', 'c'].map((n) => pod(n, { cpu: '1' }));
+const target = (t: Record<string, unknown>): MetricTarget => t as unknown as MetricTarget;
+
+describe('a target type that does not match the field set: admitted, and the set field is used as upstream uses it', () => {
+  const cases: { name: string; metric: MetricSpec; extra: Record<string, unknown>; want: number | null; error?: RegExp }[] = [
+    {
+      name: 'Resource, type AverageValue with averageUtilization: utilization (upstream reads averageValue first, then averageUtilization)',
+      metric: { type: 'Resource', resource: { name: 'cpu', target: target({ type: 'AverageValue', averageUtilization: 50 }) } },
+      extra: { podMetrics: ['a', 'b', 'c'].map((n) => podMetrics(n, { cpu: '1' })) }, want: 6,
+    },
+    {
+      name: 'Pods, type Utilization with averageValue: the average value',
+      metric: { type: 'Pods', pods: { metric: { name: 'rps' }, target: target({ type: 'Utilization', averageValue: '10' }) } },
+      extra: { metricValues: [{ custom: ['a', 'b', 'c'].map((n) => podsMetricValue(n, 'rps', '20')) }] }, want: 6,
+    },
+    {
+      name: 'External, type Value with averageValue: the per-pod target',
+      metric: { type: 'External', external: { metric: { name: 'q' }, target: target({ type: 'Value', averageValue: '10' }) } },
+      extra: { metricValues: [{ external: [externalValue('q', '60')] }] }, want: 6,
+    },
+    {
+      name: 'Object, type AverageValue with value: upstream follows the type and finds no average value (a failed metric)',
+      metric: { type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'qps' }, target: target({ type: 'AverageValue', value: '10' }) } },
+      extra: { metricValues: [{ custom: [objectMetricValue('Service', 'web', 'qps', '60')] }] }, want: null,
+      error: /neither a value target nor an average value target was set/,
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      const a = autoscaler({ metrics: [c.metric] });
+      assert.deepEqual(validateSpec(a.spec), [], 'admitted');
+      const d = decide(snapshot({ autoscaler: a, scale: scale(3), pods: pods3, ...c.extra }));
+      assert.equal(d.scaleTo, c.want);
+      if (c.error) assert.match(d.error ?? '', c.error);
+    });
+  }
+
+  test('a value beyond int64 milli-units is positive, as Quantity.Sign() says', () => {
+    const a = autoscaler({ metrics: [{ type: 'External', external: { metric: { name: 'q' }, target: { type: 'Value', value: '1e19' } } }] });
+    assert.deepEqual(validateSpec(a.spec), []);
+  });
+});
+
+describe('pause annotations kscale cannot use', () => {
+  const base = { scale: scale(3), pods: pods3, podMetrics: ['a', 'b', 'c'].map((n) => podMetrics(n, { cpu: '1' })) };
+  test('"maybe" pauses nothing and says so in a condition and a Warning Event', () => {
+    const d = decide(snapshot({ ...base, autoscaler: autoscaler({}, undefined, { annotations: { 'kscale.dev/paused': 'maybe' } }) }));
+    assert.equal(d.scaleTo, 6, 'not paused');
+    const c = d.status.conditions?.find((x) => x.type === 'AnnotationsInvalid');
+    assert.equal(c?.status, 'True');
+    assert.match(c?.message ?? '', /kscale\.dev\/paused has value "maybe": use "true" or "false"/);
+    assert.ok(d.events.some((e) => e.type === 'Warning' && e.reason === 'InvalidAnnotation'));
+  });
+  test('the condition goes once the value is usable', () => {
+    const first = decide(snapshot({ ...base, autoscaler: autoscaler({}, undefined, { annotations: { 'kscale.dev/paused-scale-down': 'yes' } }) }));
+    const fixed = decide(snapshot({ ...base, autoscaler: autoscaler({}, first.status, { annotations: { 'kscale.dev/paused-scale-down': 'False' } }) }));
+    assert.equal(fixed.status.conditions?.some((x) => x.type === 'AnnotationsInvalid'), false);
+    assert.equal(fixed.events.some((e) => e.reason === 'InvalidAnnotation'), false);
+  });
+});
