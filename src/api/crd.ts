@@ -525,6 +525,9 @@ const statusProperties = {
     object<Condition>('An observation of one aspect of the autoscaler\'s state.', conditionProperties, ['type', 'status'])),
   lastDecision: object<DecisionSummary>('The explanation of the last decision.', decisionProperties,
     ['time', 'currentReplicas', 'desiredReplicas', 'reason']),
+  decisions: list('The last decisions that changed the replica count or were held by a rule (stabilization, a policy, '
+    + 'min/max, tolerance, a pause, an error), oldest first: at most 10, and a few KiB.',
+  object<DecisionSummary>('One decision.', decisionProperties, ['time', 'currentReplicas', 'desiredReplicas', 'reason']), { maxItems: 10 }),
   recommendations: list('Recent recommendations, kept for stabilization so that a restart or failover loses nothing.',
     object<Recommendation>('A recommendation: the unstabilized desired replica count at a time.', recommendationProperties, ['replicas', 'time'])),
   scaleUpEvents: scaleEvents('up'),

@@ -162,6 +162,8 @@ export interface HorizontalAutoscalerStatus {
   conditions?: Condition[];
   /** The explanation of the last decision (see engine/explanation.ts). */
   lastDecision?: DecisionSummary;
+  /** The last decisions that changed the replica count or were held by a rule, oldest first (bounded). */
+  decisions?: DecisionSummary[];
   /** Stabilization history, persisted so that a restart or failover loses nothing. */
   recommendations?: Recommendation[];
   scaleUpEvents?: ScaleEvent[];

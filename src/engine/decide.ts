@@ -6,7 +6,7 @@ import { DEFAULT_METRICS, effectiveSpec, UPSTREAM_DEFAULTS, type EffectiveSpec }
 import type { Condition, ConditionStatus, HorizontalAutoscalerStatus, MetricStatus, Recommendation, ScaleEvent } from '../api/types.ts';
 import { formatFieldErrors, validateSpec } from '../api/validation.ts';
 import { findCondition, removeCondition, setCondition } from './conditions.ts';
-import { summarize } from './explain.ts';
+import { recordDecision, summarize } from './explain.ts';
 import { formatTargets } from './targets.ts';
 import type { Pod, Scale } from './inputs.ts';
 import { parseSelector, type Selector } from './labels.ts';
@@ -204,6 +204,10 @@ export function decide(snapshot: Snapshot): Decision {
   });
 }
 
+function setDecisions(status: HorizontalAutoscalerStatus, decisions: HorizontalAutoscalerStatus['decisions']): void {
+  if (decisions) status.decisions = decisions; else delete status.decisions;
+}
+
 function limitRule(current: number, desired: number, proposed: number | undefined, outcome: Outcome | undefined, tolerance: boolean): LimitRule | undefined {
   if (proposed === undefined || !outcome) {
     if (desired === current) return undefined;
@@ -338,6 +342,7 @@ function hold(pass: Pass, bounds: { minReplicas: number; maxReplicas: number }, 
   };
   const explanation: Explanation = { currentReplicas: current, ...bounds, metrics, desired, limitedBy, steps: pass.steps };
   status.lastDecision = summarize(explanation, pass.snapshot.now, error);
+  setDecisions(status, recordDecision(previous.decisions, status.lastDecision, false));
   return { currentReplicas: current, desiredReplicas: desired, scaleTo: null, status, events: pass.events, explanation, error };
 }
 
@@ -395,6 +400,7 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
       pass.step(`updating the scale to ${f.desired} failed: ${s.rescaleError}`);
       desiredReplicas = previous.desiredReplicas ?? 0; // kept, as upstream keeps it (0 when new)
       error = `failed to rescale: ${s.rescaleError}`;
+      limitedBy = 'scaleError';
     } else {
       scaleTo = f.desired;
       desiredReplicas = f.desired;
@@ -430,6 +436,7 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
     desired: desiredReplicas, limitedBy, steps: pass.steps,
   };
   status.lastDecision = summarize(explanation, s.now, error, reason);
+  setDecisions(status, recordDecision(previous.decisions, status.lastDecision, scaleTo !== null));
   return {
     currentReplicas: f.current, desiredReplicas, scaleTo, ...(reason ? { rescaleReason: reason } : {}),
     status, events: pass.events, explanation, ...(error !== undefined ? { error } : {}),

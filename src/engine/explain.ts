@@ -21,6 +21,25 @@ export function summarize(e: Explanation, now: number, error?: string, reason?: 
   };
 }
 
+const HISTORY_ENTRIES = 10;
+const HISTORY_BYTES = 4096;
+const keyOf = (d: DecisionSummary): string => JSON.stringify([d.currentReplicas, d.desiredReplicas, d.limitedBy ?? '', d.reason]);
+
+/**
+ * The decision ledger: a decision is recorded when it changed the replica count or a rule held it,
+ * and only when it says something the latest entry does not (the same hold, pass after pass, is one
+ * entry). Bounded to 10 entries and about 4 KiB, oldest dropped first.
+ */
+export function recordDecision(history: readonly DecisionSummary[] | undefined, d: DecisionSummary, scaled: boolean): DecisionSummary[] | undefined {
+  const list = history ?? [];
+  const last = list.at(-1);
+  const notable = scaled || d.limitedBy !== undefined;
+  if (!notable || (!scaled && last !== undefined && keyOf(last) === keyOf(d))) return history ? [...history] : undefined;
+  const next = [...list, d].slice(-HISTORY_ENTRIES);
+  while (next.length > 1 && JSON.stringify(next).length > HISTORY_BYTES) next.shift();
+  return next;
+}
+
 /** A person-readable account of a decision (`kscale decide --output text`). */
 export function renderText(d: Decision): string {
   const e = d.explanation;

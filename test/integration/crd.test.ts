@@ -313,6 +313,10 @@ describe('HorizontalAutoscaler CRD on the apiserver', controlPlaneSuiteOptions()
           { metric: 'pods metric rps', error: 'unable to get metric rps' },
         ],
       },
+      decisions: [
+        { time: '2026-11-23T11:58:00Z', currentReplicas: 2, proposedReplicas: 3, desiredReplicas: 3, reason: 'cpu resource utilization above target', metrics: [{ metric: 'cpu', replicas: 3 }] },
+        { time: '2026-11-23T11:59:00Z', currentReplicas: 3, desiredReplicas: 3, reason: 'no change', limitedBy: 'stabilization' },
+      ],
       recommendations: [{ replicas: 5, time: '2026-11-23T12:00:00Z' }, { replicas: 4, time: '2026-11-23T11:59:45Z' }],
       scaleUpEvents: [{ replicaChange: 2, time: '2026-11-23T11:58:00Z' }, { replicaChange: 1, time: '2026-11-23T11:00:00Z', outdated: true }],
       scaleDownEvents: [{ replicaChange: 1, time: '2026-11-23T10:00:00Z', outdated: false }],

@@ -67,3 +67,30 @@ describe('pause annotations kscale cannot use', () => {
     assert.equal(fixed.events.some((e) => e.reason === 'InvalidAnnotation'), false);
   });
 });
+
+describe('the decision ledger (status.decisions)', () => {
+  const cpu = (milli: number) => ({ scale: scale(3), pods: pods3, podMetrics: ['a', 'b', 'c'].map((n) => podMetrics(n, { cpu: `${milli}m` })) });
+  test('records scale changes and rule holds once each, with the metrics\' math, bounded to 10 entries', () => {
+    let status = autoscaler().status;
+    const kinds: (string | undefined)[] = [];
+    for (let i = 0; i < 30; i++) {
+      // 100% of a 50% target on 3 pods every pass: the scale-up to 6 is re-decided each pass (the scale is not changed here).
+      const d = decide(snapshot({ autoscaler: autoscaler({ behavior: { scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } } }, status), ...cpu(1000), now: Date.parse('2026-11-23T12:00:00Z') + i * 15_000 }));
+      status = d.status;
+      kinds.push(d.status.decisions?.at(-1)?.limitedBy);
+    }
+    const decisions = status?.decisions ?? [];
+    assert.ok(decisions.length <= 10 && decisions.length > 0);
+    assert.ok(JSON.stringify(decisions).length <= 4096);
+    assert.equal(decisions.at(-1)?.metrics?.[0]?.metric, 'cpu resource utilization (percentage of request)');
+    assert.equal(decisions.at(-1)?.currentReplicas, 3);
+  });
+
+  test('a steady pass inside tolerance adds one entry, not one per pass', () => {
+    let status = autoscaler().status;
+    for (let i = 0; i < 5; i++) {
+      status = decide(snapshot({ autoscaler: autoscaler({}, status), ...cpu(520), now: Date.parse('2026-11-23T12:00:00Z') + i * 15_000 })).status;
+    }
+    assert.deepEqual(status?.decisions?.map((d) => d.limitedBy), ['tolerance']);
+  });
+});
