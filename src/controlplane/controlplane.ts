@@ -12,7 +12,7 @@ import { applyYaml } from './apply.ts';
 import { registerMetricsApis } from './aggregation.ts';
 import { registerTeardown } from './cleanup.ts';
 import { makeClient } from './clients.ts';
-import { FakeMetricsServer, type FakeMetrics } from './fake-metrics.ts';
+import { FakeMetricsServer, type FakeMetrics, type PodSelectorLookup } from './fake-metrics.ts';
 import { apiserverArgs, controllerManagerArgs, etcdArgs, type AuditFiles, type Ports } from './flags.ts';
 import { writeKubeconfigFile } from './kubeconfig.ts';
 import { binaryPath, controlPlaneBinaries, type BinaryName } from './paths.ts';
@@ -35,6 +35,8 @@ export interface ControlPlaneOptions {
   auditPolicy?: string;
   /** Where the audit log goes (only with auditPolicy); default `<workDir>/logs/audit.log`. */
   auditLogPath?: string;
+  /** How the fake metrics APIs resolve a labelSelector to pod names; default: a pod list on the apiserver per request. */
+  metricsPodLookup?: PodSelectorLookup;
 }
 
 export interface ControlPlane {
@@ -135,10 +137,10 @@ class Instance implements ControlPlane {
     const core = makeClient(this.kubeConfig, CoreV1Api);
     const metrics = new FakeMetricsServer({
       cert: await readFile(pki.metricsCert), key: await readFile(pki.metricsKey),
-      podLookup: async (namespace, labelSelector) => {
+      podLookup: opts.metricsPodLookup ?? (async (namespace, labelSelector) => {
         const list = await core.listNamespacedPod({ namespace, labelSelector });
         return new Set(list.items.map((p) => p.metadata?.name ?? ''));
-      },
+      }),
     });
     this.#metricsServer.current = metrics;
     const metricsPort = await metrics.listen();

@@ -439,6 +439,14 @@ export function labelSelectorToString(s: LabelSelector | undefined | null): stri
   return selectorFromLabelSelector(s).toString();
 }
 
+/**
+ * A metric's identity as people read it: the name, and its selector in braces when it has one,
+ * e.g. queue_messages_ready{queue=orders}. (Upstream prints Go's &LabelSelector{...} dump.)
+ */
+export function metricIdentity(name: string, s: LabelSelector | undefined | null): string {
+  return s === undefined || s === null ? name : `${name}{${labelSelectorToString(s)}}`;
+}
+
 /** Go fmt "%+v" of a *metav1.LabelSelector (its generated String()), as in HPA metric names. */
 export function goFormatLabelSelector(s: LabelSelector | undefined | null): string {
   if (s === undefined || s === null) return 'nil';

@@ -5,7 +5,7 @@ import type { MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '
 import { Reason } from '../api/constants.ts';
 import { parseGoDuration } from './duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics } from './inputs.ts';
-import { goFormatLabelSelector, type Selector } from './labels.ts';
+import { metricIdentity, type Selector } from './labels.ts';
 import { podReplicas } from './pod-replicas.ts';
 import { isRunningAndReady, podRequests, type PodSample, type ReadinessRules } from './pods.ts';
 import { formatMilli, milliValue, parseQuantity } from './quantity.ts';
@@ -293,7 +293,8 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
         }
       }
       if (src.target.type === 'AverageValue' && src.target.averageValue !== undefined) {
-        const name = `external metric ${src.metric.name}(${goFormatLabelSelector(src.metric.selector)})`;
+        // Upstream's own wording, "external metric", though it is an object metric.
+        const name = `external metric ${metricIdentity(src.metric.name, src.metric.selector)}`;
         try {
           let value: bigint;
           try { value = objectMetricValue(ctx, index); } catch (e) { throw new Error(fetchError(e), { cause: e }); }
@@ -314,10 +315,10 @@ export function computeMetric(ctx: MetricContext, spec: MetricSpec, index: numbe
     case 'External': {
       const src = spec.external;
       if (!src) return fail(Reason.InvalidMetricSourceType, 'metric type External without an external source', '', 'External');
-      const name = `external metric ${src.metric.name}(${goFormatLabelSelector(src.metric.selector)})`;
+      const name = `external metric ${metricIdentity(src.metric.name, src.metric.selector)}`;
       const outer = `failed to get ${src.metric.name} external metric value: `;
       const fetchError = (e: unknown): string =>
-        `unable to get external metric ${ctx.namespace}/${src.metric.name}/${goFormatLabelSelector(src.metric.selector)}: ${(e as Error).message}`;
+        `unable to get external metric ${ctx.namespace}/${metricIdentity(src.metric.name, src.metric.selector)}: ${(e as Error).message}`;
       // Upstream sums in int64 and saturates at MaxInt64: for a Value target on positive overflow,
       // for an AverageValue target whenever the running sum is negative (its overflow test).
       const total = (perPod: boolean): bigint => {

@@ -174,7 +174,7 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/statefulsets/queue`, 5);
     // Events are written in the background: wait for them rather than race the recorder.
     await eventually('the scale-up Event', async () => (await events('queue')).find((e) =>
-      e.message === 'New size: 5; reason: external metric queue_depth(&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}) above target'));
+      e.message === 'New size: 5; reason: external metric queue_depth{queue=jobs} above target'));
     cp.metrics.setExternalMetric(ns, 'queue_depth', [{ labels: { queue: 'jobs' }, value: '20' }, { labels: { queue: 'other' }, value: '900' }]);
     await waitReplicas(`/apis/apps/v1/namespaces/${ns}/statefulsets/queue`, 2); // ceil(20 / 10)
     await eventually('the scale-down Event', async () => (await events('queue')).find((e) => e.message === 'New size: 2; reason: All metrics below target'));

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { HorizontalAutoscaler, MetricStatus } from '../../src/api/types.ts';
 import { decide } from '../../src/engine/decide.ts';
+import { goFormatLabelSelector, metricIdentity } from '../../src/engine/labels.ts';
 import type { Scale } from '../../src/engine/inputs.ts';
 import type { Snapshot } from '../../src/engine/snapshot.ts';
 import type { ParityCase } from './generator.ts';
@@ -112,7 +113,7 @@ export class UpstreamHarness {
     return new Promise((resolve, reject) => {
       this.waiting.push((line) => {
         if (line === '') { reject(this.closed ?? new Error('upstream harness: empty answer')); return; }
-        resolve(JSON.parse(line) as CaseOutcome);
+        resolve(withReadableIdentities(c, JSON.parse(line) as CaseOutcome));
       });
       this.child.stdin.write(`${JSON.stringify(c)}\n`);
     });
@@ -124,6 +125,31 @@ export class UpstreamHarness {
   }
 
   close(): void { this.child.stdin.end(); }
+}
+
+/**
+ * kscale names metrics as people read them (queue{queue=a}) where upstream prints Go's selector
+ * dump (queue(&LabelSelector{...})) (docs/deviations.md). Upstream's messages are rewritten with the
+ * engine's own formatters, so that every other word of them is still compared.
+ */
+function withReadableIdentities(c: ParityCase, o: CaseOutcome): CaseOutcome {
+  const renames: [string, string][] = [];
+  for (const m of c.autoscaler.spec.metrics ?? []) {
+    const id = m.type === 'External' ? m.external?.metric : m.type === 'Object' ? m.object?.metric : undefined;
+    if (!id) continue;
+    renames.push([`external metric ${id.name}(${goFormatLabelSelector(id.selector)})`, `external metric ${metricIdentity(id.name, id.selector)}`]);
+    renames.push([`/${id.name}/${goFormatLabelSelector(id.selector)}:`, `/${metricIdentity(id.name, id.selector)}:`]);
+  }
+  if (renames.length === 0) return o;
+  const rewrite = (text: string): string => renames.reduce((t, [from, to]) => t.split(from).join(to), text);
+  return {
+    ...o,
+    steps: o.steps.map((st) => ({
+      ...st,
+      conditions: st.conditions.map((x) => ({ ...x, message: rewrite(x.message) })),
+      events: st.events.map((e) => ({ ...e, message: rewrite(e.message) })),
+    })),
+  };
 }
 
 // --- comparison -------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ describe('kscale decide examples', () => {
     assert.equal(await main(['decide', '-f', new URL('queue-scale-down-stabilized.yaml', examples).pathname, '--output', 'text'], io), 0);
     assert.match(io.stdout, /^Decision: no change \(desired 6\)/);
     assert.match(io.stdout, /Bounded by: stabilization/);
-    assert.match(io.stdout, /external metric queue_messages_ready\(&LabelSelector\{MatchLabels:map\[string\]string\{queue: orders,\}/);
+    assert.match(io.stdout, /external metric queue_messages_ready\{queue=orders\}/);
   });
   test('reads standard input with -f -', async () => {
     const io = capture(readFileSync(new URL('cpu-scale-up.yaml', examples), 'utf8'));

@@ -94,3 +94,14 @@ describe('the decision ledger (status.decisions)', () => {
     assert.deepEqual(status?.decisions?.map((d) => d.limitedBy), ['tolerance']);
   });
 });
+
+describe('readable metric identities (issue 9 defect 8)', () => {
+  test('the printer column, the reason and the Prometheus label name a metric with its selector in braces', () => {
+    const metric: MetricSpec = { type: 'External', external: { metric: { name: 'queue_messages_ready', selector: { matchLabels: { queue: 'orders' } } }, target: { type: 'AverageValue', averageValue: '10' } } };
+    const d = decide(snapshot({ autoscaler: autoscaler({ metrics: [metric] }), scale: scale(3), pods: pods3, metricValues: [{ external: [externalValue('queue_messages_ready', '60', { queue: 'orders' })] }] }));
+    assert.equal(d.status.targets, 'queue_messages_ready{queue=orders}: 20/10 (avg)');
+    assert.equal(d.rescaleReason, 'external metric queue_messages_ready{queue=orders} above target');
+    assert.equal(d.explanation.metrics[0]?.name, 'external metric queue_messages_ready{queue=orders}');
+    assert.doesNotMatch(JSON.stringify(d), /LabelSelector\{/);
+  });
+});
