@@ -37,9 +37,6 @@ export function toKubeError(e: unknown): KubeApiError {
   if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
     return new KubeApiError(`request timed out (${e.message})`, undefined, e.name, true);
   }
-  // undici's request() throws errors that carry a code (ECONNREFUSED, UND_ERR_SOCKET, ...) themselves.
-  const own = (e as { code?: unknown }).code;
-  if (typeof own === 'string' && e instanceof Error) return new KubeApiError(`${own}: ${e.message}`, undefined, own, true);
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return new KubeApiError(`${cause.code}: ${cause.message ?? String(e)}`, undefined, cause.code, true);
   const message = e instanceof Error ? e.message : String(e);

@@ -4,7 +4,7 @@
 // connections are reused, and each request is counted by verb and code.
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import PQueue from 'p-queue';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import { fetch, type Dispatcher } from 'undici';
 import { fromResponse, KubeApiError, toKubeError } from './errors.ts';
 
 export interface KubeHttpOptions {
@@ -86,20 +86,22 @@ export class KubeHttp {
       const creds = await this.#resolveCredentials();
       const headers: Record<string, string> = { ...creds.headers, Accept: 'application/json', 'User-Agent': this.#userAgent };
       if (o.body !== undefined) headers['Content-Type'] = o.contentType ?? 'application/json';
-      const res = await undiciRequest(url, {
+      // fetch, not undici's request(): request() does not abort on its signal while a connection
+      // is still being set up (a black-holed API server would hold the call for the connect timeout).
+      const res = await fetch(url, {
         method,
         headers,
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
-        ...(creds.dispatcher ? { dispatcher: creds.dispatcher } : {}),
+        dispatcher: creds.dispatcher,
         signal: AbortSignal.timeout(o.timeoutMs ?? this.#timeoutMs),
       });
-      const text = await res.body.text();
-      code = String(res.statusCode);
-      if (res.statusCode === 401 && retryOnUnauthorized) {
+      const text = await res.text();
+      code = String(res.status);
+      if (res.status === 401 && retryOnUnauthorized) {
         this.#credentials = undefined; // a rotated token: resolve again, once
         return await this.#send<T>(method, path, o, false);
       }
-      if (res.statusCode < 200 || res.statusCode > 299) throw fromResponse(res.statusCode, text);
+      if (!res.ok) throw fromResponse(res.status, text);
       return (text ? JSON.parse(text) : undefined) as T;
     } catch (e) {
       const err = toKubeError(e);

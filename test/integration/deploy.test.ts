@@ -209,9 +209,11 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
 
   /** Requests by the ServiceAccount logged after byte offset `from`, one per audit ID (the last stage wins). */
   async function requests(from = 0): Promise<Request[]> {
-    const text = await readFile(auditLog, 'utf8').catch(() => '');
+    // `from` is a byte offset (the file's size earlier): slice the bytes, then decode, so that a
+    // multi-byte character before it cannot shift the cut into the middle of a line.
+    const text = (await readFile(auditLog).catch(() => Buffer.alloc(0))).subarray(from).toString('utf8');
     const byId = new Map<string, AuditEvent>();
-    for (const line of text.slice(from).split('\n')) {
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       const e = JSON.parse(line) as AuditEvent;
       if (e.user.username === SA_USER) byId.set(e.auditID, e);
@@ -567,6 +569,12 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
           const without = structuredClone(c.obj);
           without.rules.splice(c.i, 1);
           await cp.applyYaml(stringify(without));
+          // kscale writes a status only when what it says changes: clear the autoscalers' statuses so
+          // the controller has one to write (and its status rule is exercised).
+          const hzas = await admin.get<{ items: { metadata: { name: string } }[] }>(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers`);
+          for (const h of hzas.items) {
+            await admin.jsonPatch(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers/${h.metadata.name}/status`, [{ op: 'remove', path: '/status' }]).catch(() => undefined);
+          }
           const from = await auditOffset();
           const ctl = await startAsDeployed();
           try {
