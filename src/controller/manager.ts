@@ -11,6 +11,7 @@ import { Discovery, ScaleClient } from '../kube/scale.ts';
 import { PodMetricsSource } from '../metrics/pod-metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { HpaLike } from './conflicts.ts';
+import { stripHpa, stripMetadata, stripPod } from './strip.ts';
 import { ResilientInformer } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 import { Reconciler } from './reconciler.ts';
@@ -80,6 +81,13 @@ export class Manager {
     this.#autoscalers = new Caches(informer<HorizontalAutoscaler & KubernetesObject>('horizontalautoscalers', under(`/apis/${GROUP}/${VERSION}`, PLURAL), config.labelSelector), config.namespaces);
     this.#pods = new Caches(informer<V1Pod>('pods', under('/api/v1', 'pods')), config.namespaces);
     this.#hpas = new Caches(informer<V2HorizontalPodAutoscaler>('horizontalpodautoscalers', under('/apis/autoscaling/v2', 'horizontalpodautoscalers')), config.namespaces);
+    // First handlers of all: the caches keep only what decisions read.
+    const stripping = <T extends KubernetesObject>(caches: Caches<T>, strip: (o: T) => void): void => {
+      for (const inf of caches.informers) { inf.on('add', strip); inf.on('update', strip); }
+    };
+    stripping(this.#pods, stripPod);
+    stripping(this.#hpas, stripHpa);
+    stripping(this.#autoscalers, stripMetadata);
 
     const discovery = new Discovery(o.http);
     const scales = new ScaleClient(o.http, discovery);

@@ -274,7 +274,7 @@ spec:
     const s = await eventually('desiredReplicas 4', async () => { const st = (await getHza('dry')).status; return st?.desiredReplicas === 4 ? st : undefined; });
     assert.equal(s.currentReplicas, 1);
     const dry = await eventually('the DryRunRescale Event', async () => (await events('dry')).find((e) => e.reason === 'DryRunRescale'));
-    assert.equal(dry.message, 'Dry run; would scale to 4; reason: external metric dry_load(nil) above target');
+    assert.equal(dry.message, 'Dry run; would scale to 4; reason: external metric dry_load above target');
     assert.equal(await replicas(`/apis/apps/v1/namespaces/${ns}/deployments/dry`), 1);
   });
 
