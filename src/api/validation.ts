@@ -209,7 +209,10 @@ function validateMetric(c: Collector, input: unknown, path: string): void {
     if (t !== type && present) c.add(`${path}.${member}`, `must populate the given metric source only (type is ${type})`);
   }
   const src = m[MEMBER[type as keyof typeof MEMBER]];
-  if (!isObj(src)) return;
+  if (!isObj(src)) {
+    if (src !== undefined && src !== null) c.add(`${path}.${MEMBER[type as keyof typeof MEMBER]}`, `must be an object, got ${JSON.stringify(src)}`);
+    return;
+  }
   const sp = `${path}.${MEMBER[type as keyof typeof MEMBER]}`;
   switch (type) {
     case 'Resource':

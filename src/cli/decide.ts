@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decide } from '../engine/decide.ts';
 import { renderText } from '../engine/explain.ts';
-import { parseSnapshotText, toSnapshot } from './snapshot-file.ts';
+import type { Snapshot } from '../engine/snapshot.ts';
+import { parseSnapshotText, SnapshotError, toSnapshot } from './snapshot-file.ts';
 import { UsageError, type CommandIO } from './io.ts';
 
 export const decideUsage = `Usage: kscale decide -f FILE [--output json|text]
@@ -34,7 +35,16 @@ export async function decideCommand(args: string[], io: CommandIO): Promise<numb
   if (!values.filename) throw new UsageError('missing -f FILE (use "-" for standard input)');
   if (values.output !== 'json' && values.output !== 'text') throw new UsageError(`--output must be json or text, got ${JSON.stringify(values.output)}`);
   const source = values.filename === '-' ? 'stdin' : values.filename;
-  const snapshot = toSnapshot(parseSnapshotText(await readInput(values.filename, io), source));
+  const text = await readInput(values.filename, io);
+  let snapshot: Snapshot;
+  try {
+    snapshot = toSnapshot(parseSnapshotText(text, source));
+  } catch (e) {
+    // A bad snapshot is bad input: exit 2 naming every bad field, as `kscale` does for any command.
+    if (!(e instanceof SnapshotError)) throw e;
+    io.err(`kscale decide: ${e.message}\n`);
+    return 2;
+  }
   const d = decide(snapshot);
   if (values.output === 'text') {
     io.out(renderText(d));

@@ -1,6 +1,6 @@
 // Reads a decision snapshot made of real Kubernetes objects (YAML or JSON) into an engine Snapshot.
 // Every problem is reported with the path of the bad field; nothing here throws anything else.
-import { parseDocument } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { API_VERSION, KIND } from '../api/types.ts';
 import type { HorizontalAutoscaler } from '../api/types.ts';
 import type { ControllerDefaults } from '../api/defaults.ts';
@@ -21,16 +21,107 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const KNOWN_KEYS = ['autoscaler', 'scale', 'pods', 'podMetrics', 'metricValues', 'customMetrics', 'externalMetrics', 'metricErrors', 'now', 'config'];
 
+// Limits on YAML aliases, so that a small file cannot make parsing slow or huge: a "billion laughs"
+// alias bomb, merge keys (<<) copying a big mapping many times, or many aliases (the yaml package
+// resolves each alias by a scan of the anchors and aliases before it).
+/** Expanding aliases and merge keys may add at most this many nodes to the document. */
+export const MAX_ALIAS_EXPANSION = 200_000;
+/** At most this many anchors and aliases together. */
+export const MAX_ANCHORS_AND_ALIASES = 5_000;
+/** The yaml package's own guard: references to one anchor, weighted by the aliases inside it. */
+export const MAX_ALIAS_COUNT = 10_000;
+
+const tooMany = (source: string, detail: string): SnapshotError =>
+  new SnapshotError([`${source}: too many YAML alias expansions: ${detail} (an alias bomb such as "billion laughs"?)`]);
+
+/**
+ * Checks the document's aliases in one pass over its syntax tree, expanding nothing: counts anchors
+ * and aliases, and adds up the size of the document with every alias (and merge key) expanded. An
+ * alias refers to the last node with its anchor before it in document order: a node already walked,
+ * or one of its own ancestors (a cycle, refused).
+ */
+function checkAliases(doc: Document.Parsed, text: string, source: string, lines: LineCounter): void {
+  const anchors = new Map<string, unknown>();
+  const sizes = new Map<unknown, number>();
+  const cap = MAX_ALIAS_EXPANSION + text.length;
+  let written = 0;
+  let references = 0;
+  const at = (node: { range?: readonly number[] | null }): string => {
+    const pos = node.range ? lines.linePos(node.range[0] ?? 0) : undefined;
+    return pos && pos.line > 0 ? `${source}:${pos.line}:${pos.col}` : source;
+  };
+  const expansion = (): SnapshotError => tooMany(source, `aliases expand the document by more than ${MAX_ALIAS_EXPANSION} nodes`);
+  const size = (node: unknown): number => {
+    if (node === null || node === undefined) return 0;
+    written++;
+    let total = 1;
+    if (isAlias(node)) {
+      if (++references > MAX_ANCHORS_AND_ALIASES) throw tooMany(source, `more than ${MAX_ANCHORS_AND_ALIASES} anchors and aliases`);
+      const target = anchors.get(node.source);
+      if (target === undefined) return 1; // unresolved: reported when converting
+      const s = sizes.get(target);
+      if (s === undefined) throw new SnapshotError([`${at(node)}: the YAML alias *${node.source} refers to a node that contains it (a cycle)`]);
+      total = s;
+    } else {
+      if ((isScalar(node) || isCollection(node)) && node.anchor) {
+        if (++references > MAX_ANCHORS_AND_ALIASES) throw tooMany(source, `more than ${MAX_ANCHORS_AND_ALIASES} anchors and aliases`);
+        anchors.set(node.anchor, node);
+      }
+      if (isMap(node)) for (const pair of node.items) total += size(pair.key) + size(pair.value);
+      else if (isSeq(node)) for (const item of node.items) total += size(item);
+      else if (isPair(node)) total += size(node.key) + size(node.value);
+      sizes.set(node, total);
+    }
+    if (total > cap) throw expansion();
+    return total;
+  };
+  let expanded: number;
+  try {
+    expanded = size(doc.contents);
+  } catch (e) {
+    if (e instanceof SnapshotError) throw e;
+    throw new SnapshotError([`${source}: cannot read the YAML document: ${(e as Error).message}`]);
+  }
+  if (expanded - written > MAX_ALIAS_EXPANSION) throw expansion();
+}
+
 /** Parses YAML (a superset of JSON), reporting syntax errors with line and column. */
 export function parseSnapshotText(text: string, source = 'snapshot'): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
+  const lines = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true, lineCounter: lines });
+  } catch (e) {
+    throw new SnapshotError([`${source}: cannot parse: ${(e as Error).message.split('\n')[0] ?? ''}`]);
+  }
   if (doc.errors.length > 0) {
     throw new SnapshotError(doc.errors.map((e) => {
       const pos = e.linePos?.[0];
       return `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0] ?? e.message}`;
     }));
   }
-  return doc.toJS() as unknown;
+  checkAliases(doc, text, source, lines);
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/excessive alias count/i.test(message)) throw tooMany(source, `more than ${MAX_ALIAS_COUNT} references to one anchor`);
+    // e.g. an alias before its anchor, a merge key (<<) on something other than a mapping.
+    throw new SnapshotError([`${source}: ${message.split('\n')[0] ?? message}`]);
+  }
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+/** RFC 3339, as metav1.Time and the history entries are written (fraction and offset optional parts). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** A bad value, shown short: a message names the field, it does not echo a whole subtree. */
+function show(v: unknown): string {
+  let text: string;
+  if (typeof v === 'number' && !Number.isFinite(v)) text = String(v);
+  else if (v === undefined) text = 'undefined';
+  else { try { text = JSON.stringify(v); } catch { text = typeof v; } }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 class Checker {
@@ -38,10 +129,34 @@ class Checker {
   add(path: string, message: string): void { this.problems.push(`${path}: ${message}`); }
   time(v: unknown, path: string, required: boolean): void {
     if (v === undefined || v === null) { if (required) this.add(path, 'required (an RFC 3339 time)'); return; }
-    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) this.add(path, `must be an RFC 3339 time, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !RFC3339.test(v) || Number.isNaN(Date.parse(v))) this.add(path, `must be an RFC 3339 time, got ${show(v)}`);
   }
   quantity(v: unknown, path: string): void {
-    if (!isQuantity(v)) this.add(path, `must be a quantity such as "250m" or "64Mi", got ${JSON.stringify(v)}`);
+    if (!isQuantity(v)) this.add(path, `must be a quantity such as "250m" or "64Mi", got ${show(v)}`);
+  }
+  /** An int32 (Kubernetes replica counts), at least min when given. */
+  int(v: unknown, path: string, opts: { required?: boolean; min?: number } = {}): void {
+    if (v === undefined || v === null) { if (opts.required) this.add(path, 'required (an integer)'); return; }
+    const min = opts.min ?? -INT32_MAX - 1;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > INT32_MAX) {
+      this.add(path, `must be an integer${opts.min !== undefined ? ` >= ${opts.min}` : ''} (int32), got ${show(v)}`);
+    }
+  }
+  string(v: unknown, path: string, required = false): void {
+    if (v === undefined || v === null) { if (required) this.add(path, 'required (a string)'); return; }
+    if (typeof v !== 'string') this.add(path, `must be a string, got ${show(v)}`);
+    else if (required && v === '') this.add(path, 'required (a string)');
+  }
+  /** An optional object; returns it when it is one. */
+  object(v: unknown, path: string, required = false): Obj | undefined {
+    if (v === undefined || v === null) { if (required) this.add(path, 'required (an object)'); return undefined; }
+    if (!isObj(v)) { this.add(path, `must be an object, got ${show(v)}`); return undefined; }
+    return v;
+  }
+  /** labels, annotations: a map of strings. */
+  stringMap(v: unknown, path: string): void {
+    const m = this.object(v, path);
+    if (m) for (const [k, x] of Object.entries(m)) if (typeof x !== 'string') this.add(`${path}.${k}`, `must be a string, got ${show(x)} (quote it in YAML)`);
   }
   /** A list of objects: a plain list, or a Kubernetes List ({items: [...]}). */
   list(v: unknown, path: string): Obj[] {
@@ -53,13 +168,33 @@ class Checker {
       return true;
     }) as Obj[];
   }
+  /** A plain list of objects (a status field). */
+  items(v: unknown, path: string): Obj[] {
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) { this.add(path, `must be a list, got ${show(v)}`); return []; }
+    const out: Obj[] = [];
+    v.forEach((item: unknown, i) => { if (isObj(item)) out.push(item); else this.add(`${path}[${i}]`, `must be an object, got ${show(item)}`); });
+    return out;
+  }
   name(item: Obj, path: string): void {
     const meta = item.metadata;
     if (!isObj(meta) || typeof meta.name !== 'string' || meta.name === '') this.add(`${path}.metadata.name`, 'required');
   }
+  /** The metadata fields the engine reads: name, namespace, generation, labels, annotations. */
+  metadata(v: unknown, path: string): void {
+    const meta = this.object(v, path);
+    if (!meta) return;
+    this.string(meta.name, `${path}.name`);
+    this.string(meta.namespace, `${path}.namespace`);
+    if (meta.generation !== undefined && meta.generation !== null && !Number.isSafeInteger(meta.generation)) this.add(`${path}.generation`, `must be an integer, got ${show(meta.generation)}`);
+    this.stringMap(meta.labels, `${path}.labels`);
+    this.stringMap(meta.annotations, `${path}.annotations`);
+  }
 }
 
-const plain = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? 'undefined' : JSON.stringify(v));
+const plain = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? 'undefined' : show(v));
+
+const METRIC_MEMBERS = { Resource: 'resource', ContainerResource: 'containerResource', Pods: 'pods', Object: 'object', External: 'external' } as const;
 
 function checkAutoscaler(c: Checker, v: unknown): void {
   if (!isObj(v)) { c.add('autoscaler', 'required: a HorizontalAutoscaler (kscale.dev/v1alpha1) or an autoscaling/v2 HorizontalPodAutoscaler'); return; }
@@ -70,8 +205,90 @@ function checkAutoscaler(c: Checker, v: unknown): void {
   if (kind !== undefined && !ours && !hpa) {
     c.add('autoscaler', `unsupported ${plain(apiVersion)} ${plain(kind)}: expected ${API_VERSION} ${KIND} or autoscaling/v2 HorizontalPodAutoscaler`);
   }
+  c.metadata(v.metadata, 'autoscaler.metadata');
   if (!isObj(v.spec)) c.add('autoscaler.spec', 'required');
-  // The spec itself is validated by the engine, which reports problems as a condition and an Event.
+  else checkSpecShape(c, v.spec);
+  // The spec's values are validated by the engine, which reports problems as a condition and an Event.
+  checkStatus(c, v.status, 'autoscaler.status');
+}
+
+/**
+ * What the API server's schema guarantees and the engine's spec validation takes for granted: a
+ * metric's source (resource, pods, object, ...) is an object.
+ */
+function checkSpecShape(c: Checker, spec: Obj): void {
+  if (!Array.isArray(spec.metrics)) return;
+  spec.metrics.forEach((m: unknown, i) => {
+    if (!isObj(m)) return;
+    for (const member of Object.values(METRIC_MEMBERS)) c.object(m[member], `autoscaler.spec.metrics[${i}].${member}`);
+  });
+}
+
+/** The status fields the engine reads back: the stabilization history, conditions and counts. */
+function checkStatus(c: Checker, v: unknown, path: string): void {
+  const status = c.object(v, path);
+  if (!status) return;
+  if (status.observedGeneration !== undefined && status.observedGeneration !== null && !Number.isSafeInteger(status.observedGeneration)) {
+    c.add(`${path}.observedGeneration`, `must be an integer, got ${show(status.observedGeneration)}`);
+  }
+  c.time(status.lastScaleTime, `${path}.lastScaleTime`, false);
+  c.int(status.currentReplicas, `${path}.currentReplicas`, { min: 0 });
+  c.int(status.desiredReplicas, `${path}.desiredReplicas`, { min: 0 });
+  c.items(status.conditions, `${path}.conditions`).forEach((cond, i) => {
+    const p = `${path}.conditions[${i}]`;
+    c.string(cond.type, `${p}.type`, true);
+    if (cond.status === undefined || cond.status === null) c.add(`${p}.status`, 'required ("True", "False" or "Unknown")');
+    else if (cond.status !== 'True' && cond.status !== 'False' && cond.status !== 'Unknown') c.add(`${p}.status`, `must be "True", "False" or "Unknown", got ${show(cond.status)}`);
+    c.time(cond.lastTransitionTime, `${p}.lastTransitionTime`, false);
+    c.string(cond.reason, `${p}.reason`);
+    c.string(cond.message, `${p}.message`);
+  });
+  c.items(status.currentMetrics, `${path}.currentMetrics`).forEach((m, i) => { checkMetricStatus(c, m, `${path}.currentMetrics[${i}]`); });
+  c.items(status.recommendations, `${path}.recommendations`).forEach((r, i) => {
+    c.int(r.replicas, `${path}.recommendations[${i}].replicas`, { required: true });
+    c.time(r.time, `${path}.recommendations[${i}].time`, true);
+  });
+  for (const key of ['scaleUpEvents', 'scaleDownEvents'] as const) {
+    c.items(status[key], `${path}.${key}`).forEach((e, i) => {
+      const p = `${path}.${key}[${i}]`;
+      c.int(e.replicaChange, `${p}.replicaChange`, { required: true, min: 0 });
+      c.time(e.time, `${p}.time`, true);
+      if (e.outdated !== undefined && e.outdated !== null && typeof e.outdated !== 'boolean') c.add(`${p}.outdated`, `must be true or false, got ${show(e.outdated)}`);
+    });
+  }
+}
+
+/** One currentMetrics entry: its type, and the source of that type with its current value. */
+function checkMetricStatus(c: Checker, m: Obj, p: string): void {
+  const type = m.type;
+  if (type === undefined || type === null) { c.add(`${p}.type`, 'required'); return; }
+  if (type !== '' && !(typeof type === 'string' && type in METRIC_MEMBERS)) {
+    c.add(`${p}.type`, `must be one of "", ${Object.keys(METRIC_MEMBERS).map((t) => `"${t}"`).join(', ')}, got ${show(type)}`);
+    return;
+  }
+  const identifier = (v: unknown, path: string): void => {
+    const id = c.object(v, path, true);
+    if (!id) return;
+    c.string(id.name, `${path}.name`, true);
+    c.object(id.selector, `${path}.selector`);
+  };
+  for (const member of Object.values(METRIC_MEMBERS)) {
+    const src = c.object(m[member], `${p}.${member}`);
+    if (!src) continue;
+    const sp = `${p}.${member}`;
+    if (member === 'resource' || member === 'containerResource') c.string(src.name, `${sp}.name`, true);
+    if (member === 'containerResource') c.string(src.container, `${sp}.container`, true);
+    if (member === 'pods' || member === 'object' || member === 'external') identifier(src.metric, `${sp}.metric`);
+    if (member === 'object') {
+      const d = c.object(src.describedObject, `${sp}.describedObject`, true);
+      if (d) { c.string(d.kind, `${sp}.describedObject.kind`, true); c.string(d.name, `${sp}.describedObject.name`, true); }
+    }
+    const current = c.object(src.current, `${sp}.current`, true);
+    if (!current) continue;
+    if (current.value !== undefined && current.value !== null) c.quantity(current.value, `${sp}.current.value`);
+    if (current.averageValue !== undefined && current.averageValue !== null) c.quantity(current.averageValue, `${sp}.current.averageValue`);
+    c.int(current.averageUtilization, `${sp}.current.averageUtilization`);
+  }
 }
 
 function checkScale(c: Checker, v: unknown): void {
@@ -88,6 +305,7 @@ function checkPods(c: Checker, v: unknown): void {
   c.list(v, 'pods').forEach((pod, i) => {
     const p = `pods[${i}]`;
     c.name(pod, p);
+    c.metadata(pod.metadata, `${p}.metadata`);
     const status = pod.status;
     if (isObj(status)) {
       c.time(status.startTime, `${p}.status.startTime`, false);
@@ -111,6 +329,7 @@ function checkPodMetrics(c: Checker, v: unknown): void {
   c.list(v, 'podMetrics').forEach((m, i) => {
     const p = `podMetrics[${i}]`;
     c.name(m, p);
+    c.metadata(m.metadata, `${p}.metadata`);
     c.time(m.timestamp, `${p}.timestamp`, true);
     if (typeof m.window !== 'string') c.add(`${p}.window`, 'required (a duration such as "30s")');
     else { try { parseGoDuration(m.window); } catch (e) { c.add(`${p}.window`, (e as Error).message); } }
@@ -161,7 +380,7 @@ const secondsOf = (c: Checker, v: unknown, path: string): number | undefined => 
   if (v === undefined) return undefined;
   if (typeof v === 'number' && v >= 0) return v;
   if (typeof v === 'string') { try { return parseGoDuration(v) / 1000; } catch { /* reported below */ } }
-  c.add(path, `must be a duration such as "5m" or a number of seconds, got ${JSON.stringify(v)}`);
+  c.add(path, `must be a duration such as "5m" or a number of seconds, got ${show(v)}`);
   return undefined;
 };
 
@@ -171,7 +390,7 @@ function readConfig(c: Checker, v: unknown): Partial<ControllerDefaults> | undef
   const out: Partial<ControllerDefaults> = {};
   if (v.tolerance !== undefined) {
     if (typeof v.tolerance === 'number' && v.tolerance >= 0) out.tolerance = v.tolerance;
-    else c.add('config.tolerance', `must be a number >= 0, got ${JSON.stringify(v.tolerance)}`);
+    else c.add('config.tolerance', `must be a number >= 0, got ${show(v.tolerance)}`);
   }
   const pick = (key: keyof ControllerDefaults, ...names: string[]): void => {
     for (const n of names) {

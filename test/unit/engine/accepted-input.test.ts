@@ -105,3 +105,11 @@ describe('readable metric identities (issue 9 defect 8)', () => {
     assert.doesNotMatch(JSON.stringify(d), /LabelSelector\{/);
   });
 });
+
+test('a metric source that is not an object is an invalid spec, never a crash', () => {
+  const spec = { scaleTargetRef: { kind: 'Deployment', name: 'web' }, maxReplicas: 3, metrics: [{ type: 'External', external: ['x'] }] };
+  assert.deepEqual(validateSpec(spec).map((e) => e.path), ['spec.metrics[0].external']);
+  const d = decide(snapshot({ autoscaler: autoscaler(spec as never), scale: scale(3), pods: pods3 }));
+  assert.equal(d.scaleTo, null);
+  assert.equal(d.explanation.limitedBy, 'invalidSpec');
+});
