@@ -81,7 +81,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
       const decision = hza?.status?.lastDecision;
       // Upstream's reason names the external metric with Go's rendering of its selector; the live
       // line keeps just the metric name.
-      const reason = decision ? `${decision.reason.replace(/\(&LabelSelector\{.*\}\)/, '')}${decision.limitedBy ? ` (limited by ${decision.limitedBy})` : ''}` : '';
+      const reason = decision ? `${decision.reason}${decision.limitedBy ? ` (limited by ${decision.limitedBy})` : ''}` : '';
       ticks.push({
         t, time: new Date().toISOString(), load: { queue_messages_ready: depth }, ratio: { queue_messages_ready: depth / (TARGET_PER_POD * Math.max(before, 1)) },
         replicas: before, ready: before, desired: hza?.status?.desiredReplicas ?? replicas, scaleTo: replicas !== before ? replicas : null, reason,

@@ -16,7 +16,7 @@ describe('kscale demo', controlPlaneSuiteOptions(), () => {
     const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; }, readStdin: () => Promise.resolve('') };
     try {
       assert.equal(await main(['demo', '--duration', '30s', '--period', '40s', '--out', out], io), 0, io.stderr + io.stdout);
-      assert.match(io.stdout, /\d+ → \d+ +external metric queue_messages_ready above target/);
+      assert.match(io.stdout, /\d+ → \d+ +external metric queue_messages_ready\{queue=orders\} above target/);
       assert.match(io.stdout, /scale events \(\d+ up, \d+ down\), peak \d+ replicas\. Chart: /);
       const svg = await readFile(out, 'utf8');
       assert.equal(parseXml(svg).name, 'svg', 'the chart is well-formed SVG');
