@@ -45,11 +45,12 @@ export interface ReconcileResult {
 
 const statusPath = (ns: string, name: string): string => `/apis/${GROUP}/${VERSION}${pathOf('namespaces', ns, PLURAL, name, 'status')}`;
 
-/** The stabilization and scale-event history, as the status carries it. */
-type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents'>;
+/** The stabilization and scale-event history (and when it last scaled), as the status carries it. */
+type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents' | 'lastScaleTime'>;
 
 function historyOf(s: HorizontalAutoscalerStatus): History {
   return {
+    ...(s.lastScaleTime ? { lastScaleTime: s.lastScaleTime } : {}),
     ...(s.recommendations ? { recommendations: s.recommendations } : {}),
     ...(s.scaleUpEvents ? { scaleUpEvents: s.scaleUpEvents } : {}),
     ...(s.scaleDownEvents ? { scaleDownEvents: s.scaleDownEvents } : {}),
@@ -72,8 +73,12 @@ function meaning(s: HorizontalAutoscalerStatus | undefined): unknown {
 export class Reconciler {
   readonly #d: ReconcilerDeps;
   readonly #now: () => number;
-  /** Our last written status per key: the cache may not have seen it yet at the next pass. */
-  readonly #written = new Map<string, HorizontalAutoscalerStatus>();
+  /**
+   * Our last written status per key and when: the cache may not have seen it yet at the next pass.
+   * Trusted for one sync period only; after that the cache is the truth (someone may have changed
+   * or cleared the status since, and it must then be written again).
+   */
+  readonly #written = new Map<string, { status: HorizontalAutoscalerStatus; at: number }>();
   /**
    * The history this process recorded while leading: authoritative over the status's copy, which
    * is written only when its meaning changes and may fail to be written at all.
@@ -172,11 +177,14 @@ export class Reconciler {
 
   /** Prefer our own last write when the cache has not caught up with it yet. */
   #withFreshestStatus(key: string, cached: HorizontalAutoscaler): HorizontalAutoscaler {
-    const mine = this.#written.get(key);
+    const written = this.#written.get(key);
+    if (!written) return cached;
+    const mine = written.status.lastDecision?.time;
     const theirs = cached.status?.lastDecision?.time;
-    if (mine?.lastDecision && (!theirs || Date.parse(mine.lastDecision.time) > Date.parse(theirs))) {
-      return { ...cached, status: mine };
+    if (this.#now() - written.at <= this.periodMs(key) && mine && (!theirs || Date.parse(mine) > Date.parse(theirs))) {
+      return { ...cached, status: written.status };
     }
+    this.#written.delete(key);
     return cached;
   }
 
@@ -198,7 +206,7 @@ export class Reconciler {
       // The status is replaced whole, so the stored status is exactly the engine's: no field of an
       // older decision survives (a merge patch would keep nested fields it does not mention).
       await this.#d.http.jsonPatch(statusPath(ns, name), [{ op: 'add', path: '/status', value: status }], { fieldManager: 'kscale' });
-      this.#written.set(key, status);
+      this.#written.set(key, { status, at: this.#now() });
       return true;
     } catch (e) {
       if (e instanceof KubeApiError && e.notFound) { this.forget(key); return false; } // deleted during the pass

@@ -24,6 +24,7 @@ describe('kscale and the upstream HPA side by side', controlPlaneSuiteOptions(),
   let controller: RunningController;
   let readier: { stop(): Promise<void> };
   const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
 
   before(async () => {
     cp = await startSuiteControlPlane({
@@ -40,6 +41,7 @@ describe('kscale and the upstream HPA side by side', controlPlaneSuiteOptions(),
     cp.kubeConfig, createLogger({ level: 'error' }));
   });
   after(async () => {
+    stopping = true;
     for (const t of timers) clearInterval(t);
     await controller.stop();
     await readier.stop();
@@ -61,6 +63,7 @@ describe('kscale and the upstream HPA side by side', controlPlaneSuiteOptions(),
       // The load model, applied to both twins alike.
       timers.push(setInterval(() => {
         void admin.get<{ items: { metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }[] }>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: `app=${name}` }).then((l) => {
+          if (stopping) return; // the answer came after the suite stopped the control plane
           const running = l.items.filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running');
           for (const p of running) cp.metrics.setPodUsage(ns, p.metadata.name, { c: { cpu: `${Math.floor(total / running.length)}m` } });
         }, () => undefined);
