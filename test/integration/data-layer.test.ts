@@ -169,9 +169,9 @@ spec:
     const second = changes[1];
     if (second) assert.ok(second.at - (changes[0]?.at ?? 0) >= 9_000, `the next step waited for the policy period: ${JSON.stringify(changes)}`);
     assert.ok(changes.length <= 2, `at most one more step within 14 s: ${JSON.stringify(changes)}`);
-    // Not asserted: that every status write here failed. The policy's writes for this object were
-    // refused for a probe object but admitted for some of the controller's own writes, for a reason not
-    // yet understood (noted on the issue); the scale timing above is the guarantee users see.
+    // Not asserted: that every status write here failed. The policy refused the probe's writes but
+    // admitted some of the controller's own, for a reason not yet understood (noted on the issue);
+    // the scale timing above is the guarantee users see.
     await admin.request('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/refuse-status-${ns}`);
     const healed = await eventually('the status to catch up once writes succeed', async () => {
       const s = (await getHza('flaky')).status;
