@@ -13,6 +13,7 @@ import {
 import { fetch } from 'undici';
 import type { HorizontalAutoscaler, HorizontalAutoscalerSpec, HorizontalAutoscalerStatus, MetricSpec } from '../../src/api/types.ts';
 import { validateSpec } from '../../src/api/validation.ts';
+import { convertObject } from '../../src/cli/convert.ts';
 import { binaryPath, type ControlPlane } from '../../src/controlplane/index.ts';
 import { pollUntil } from '../../src/controlplane/wait.ts';
 import { CRD_PATH } from '../../scripts/gen-crd.ts';
@@ -273,6 +274,36 @@ describe('HorizontalAutoscaler CRD on the apiserver', controlPlaneSuiteOptions()
 
   describe('admission-only limits that bound CEL cost', () => {
     for (const [name, c] of Object.entries(ADMISSION_ONLY)) test(name, async () => { await rejects(c); });
+  });
+
+  test('kscale convert: HPAs of every shape autoscaling/v2 admits, read back from the apiserver, convert into autoscalers it admits', async () => {
+    const target = (t: Record<string, unknown>) => t;
+    const hpaSpecs: Record<string, unknown> = {
+      'cpu utilization': { metrics: [{ type: 'Resource', resource: { name: 'cpu', target: target({ type: 'Utilization', averageUtilization: 60 }) } }] },
+      'memory average value as a number': { metrics: [{ type: 'Resource', resource: { name: 'memory', target: target({ type: 'AverageValue', averageValue: 536870912 }) } }] },
+      'container resource': { metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: target({ type: 'Utilization', averageUtilization: 50 }) } }] },
+      'pods metric, averageValue 0.5 unquoted': { metrics: [{ type: 'Pods', pods: { metric: { name: 'rps', selector: { matchLabels: { verb: 'GET' } } }, target: target({ type: 'AverageValue', averageValue: 0.5 }) } }] },
+      'object value and averageValue': { metrics: [{ type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'qps' }, target: target({ type: 'Value', value: '10k', averageValue: '100' }) } }] },
+      'external with a selector': { metrics: [{ type: 'External', external: { metric: { name: 'queue', selector: { matchExpressions: [{ key: 'q', operator: 'In', values: ['a', 'b'] }] } }, target: target({ type: 'AverageValue', averageValue: '30' }) } }] },
+      'type that does not match the field set': { metrics: [{ type: 'External', external: { metric: { name: 'queue' }, target: target({ type: 'Value', averageValue: '1e19' }) } }] },
+      'no metrics, behavior with policies': { behavior: {
+        scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
+        scaleDown: { selectPolicy: 'Disabled' },
+      } },
+    };
+    const base = { scaleTargetRef: ref, minReplicas: 1, maxReplicas: 10 };
+    let i = 0;
+    for (const [shape, extra] of Object.entries(hpaSpecs)) {
+      const name = `convert-${String(++i)}`;
+      await custom.createNamespacedCustomObject({ group: 'autoscaling', version: 'v2', namespace: ns, plural: 'horizontalpodautoscalers', body: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name }, spec: { ...base, ...(extra as object) } } });
+      // As `kubectl get hpa NAME -o yaml | kscale convert -f -` sees it.
+      const served: unknown = await custom.getNamespacedCustomObject({ group: 'autoscaling', version: 'v2', namespace: ns, plural: 'horizontalpodautoscalers', name });
+      const converted = convertObject(served, shape);
+      const created = await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: converted }).catch((e: unknown) => {
+        throw new Error(`${shape}: the converted autoscaler was refused: ${JSON.stringify(apiError(e).status.details?.causes ?? apiError(e).status.message ?? String(e))}`);
+      }) as HorizontalAutoscaler;
+      assert.deepEqual(validateSpec(created.spec), [], `${shape}: the controller accepts it too`);
+    }
   });
 
   test('defaulting sets minReplicas to 1 and leaves metrics and behavior unset', async () => {
