@@ -60,7 +60,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'retry-period': { env: 'KSCALE_RETRY_PERIOD', help: 'Lease retry period', default: '2s' },
   'http-address': { env: 'KSCALE_HTTP_ADDRESS', help: 'listen address for /metrics, /healthz, /readyz', default: '0.0.0.0:8080' },
   'log-level': { env: 'KSCALE_LOG_LEVEL', help: 'trace, debug, info, warn, error, fatal', default: 'info' },
-  identity: { env: 'KSCALE_IDENTITY', help: 'leader election identity (default: hostname)' },
+  identity: { env: 'KSCALE_IDENTITY', help: 'leader election identity (default: hostname_<random>)' },
 };
 
 export function configUsage(): string {

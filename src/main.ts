@@ -1,6 +1,5 @@
 // Composition root: config → clients → caches → queue → controller → http → leader election.
 // Only wiring lives here; every piece gets its dependencies passed in.
-import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -12,7 +11,7 @@ import { ownNamespace } from './kube/config.ts';
 import { KubeApiError } from './kube/errors.ts';
 import { EventRecorder } from './kube/events.ts';
 import { KubeHttp } from './kube/http.ts';
-import { LeaderElector } from './kube/lease.ts';
+import { defaultIdentity, LeaderElector } from './kube/lease.ts';
 import { startHttpServer } from './observability/http.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
 
@@ -41,7 +40,7 @@ async function preflight(http: KubeHttp): Promise<void> {
 export async function startController(config: Config, kc: KubeConfig, logger: Logger): Promise<RunningController> {
   const registry = new Registry();
   const metrics = new ControllerMetrics(registry);
-  const identity = config.identity ?? hostname();
+  const identity = config.identity ?? defaultIdentity();
   const onRequest = (verb: string, code: string, seconds: number): void => {
     metrics.apiRequests.inc({ verb, code });
     metrics.apiRequestDuration.observe({ verb }, seconds);

@@ -8,11 +8,22 @@
 // - Every write carries the resourceVersion just read: of two racing replicas one gets 409 and loses.
 // - A leader that has not renewed within renewDeadline (< leaseDuration) stops acting at once, so it
 //   has stopped before any standby may consider the Lease expired.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { V1MicroTime } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError } from './errors.ts';
 import { KubeHttp, pathOf, type KubeHttpOptions } from './http.ts';
+
+/**
+ * The default leader-election identity: the hostname plus a random suffix, as client-go makes it, so
+ * that two processes on one host (or a restarted one whose old Lease is still held) never both
+ * believe they hold the Lease.
+ */
+export function defaultIdentity(host: string = hostname()): string {
+  return `${host}_${randomUUID()}`;
+}
 
 export interface LeaderElectorOptions {
   kubeConfig: KubeConfig;
