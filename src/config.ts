@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UPSTREAM_DEFAULTS, type ControllerDefaults } from './api/defaults.ts';
 import { parseGoDuration } from './engine/duration.ts';
-import { parseSelector } from './engine/labels.ts';
+import { parseSelector } from './values/labels.ts';
 
 export interface Config {
   kubeconfig?: string;

@@ -1,6 +1,6 @@
 // API defaulting (autoscaling/v2 rules) and the controller-wide defaults, resolved into the effective
 // settings the engine works with. Defaults equal upstream kube-controller-manager's.
-import { approximateFloat64, parseQuantity } from '../engine/quantity.ts';
+import { approximateFloat64, parseQuantity } from '../values/quantity.ts';
 import type { HPAScalingPolicy, HPAScalingRules, HorizontalAutoscalerSpec, MetricSpec, ScalingPolicySelect } from './types.ts';
 
 /** Controller-wide defaults; each has a per-object override in the spec. */

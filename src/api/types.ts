@@ -2,9 +2,9 @@
 // The spec mirrors autoscaling/v2 HorizontalPodAutoscaler field for field, so an HPA manifest converts by
 // changing apiVersion and kind; kscale adds per-object knobs that upstream keeps controller-wide.
 // Quantities are kept as the strings (or numbers) the API serves; the engine parses them exactly.
-import type { LabelSelector } from '../engine/labels.ts';
+import type { LabelSelector } from '../values/labels.ts';
 
-export type { LabelSelector, LabelSelectorRequirement } from '../engine/labels.ts';
+export type { LabelSelector, LabelSelectorRequirement } from '../values/labels.ts';
 
 export const GROUP = 'kscale.dev';
 export const VERSION = 'v1alpha1';

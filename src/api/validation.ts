@@ -1,8 +1,8 @@
 // Semantic validation of a HorizontalAutoscaler spec, over untyped input (a file, a watch event).
 // Returns every problem with its field path, following upstream autoscaling/v2 validation
 // (reference/hpa-algorithm.md §14) plus kscale's own knobs.
-import { isQuantity, parseQuantity } from '../engine/quantity.ts';
-import { selectorFromLabelSelector } from '../engine/labels.ts';
+import { isQuantity, parseQuantity } from '../values/quantity.ts';
+import { selectorFromLabelSelector } from '../values/labels.ts';
 
 export interface FieldError {
   path: string;

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { API_VERSION, KIND, type HorizontalAutoscaler } from '../api/types.ts';
 import { formatFieldErrors, validateSpec } from '../api/validation.ts';
 import { parseGoDuration } from '../engine/duration.ts';
-import { isQuantity } from '../engine/quantity.ts';
+import { isQuantity } from '../values/quantity.ts';
 import { renderSvg } from '../sim/chart-svg.ts';
 import { missingColumns, metricColumns } from '../sim/metric-columns.ts';
 import { parseTrace } from '../sim/parse-trace.ts';

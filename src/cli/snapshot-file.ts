@@ -5,7 +5,7 @@ import type { HorizontalAutoscaler } from '../api/types.ts';
 import type { ControllerDefaults } from '../api/defaults.ts';
 import { parseGoDuration } from '../engine/duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics, Scale } from '../engine/inputs.ts';
-import { isQuantity } from '../engine/quantity.ts';
+import { isQuantity } from '../values/quantity.ts';
 import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 import { SnapshotError } from './snapshot-error.ts';
 

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { GROUP, PLURAL, VERSION, type HorizontalAutoscaler } from '../api/types.ts';
 import { gather } from '../controller/gather.ts';
 import type { Pod } from '../engine/inputs.ts';
-import { parseSelector, type Selector } from '../engine/labels.ts';
+import { parseSelector, type Selector } from '../values/labels.ts';
 import type { Snapshot } from '../engine/snapshot.ts';
 import { loadKubeConfig, NoClusterError } from '../kube/config.ts';
 import { KubeApiError } from '../kube/errors.ts';

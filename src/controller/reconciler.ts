@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ControllerDefaults } from '../api/defaults.ts';
 import { API_VERSION, KIND, PLURAL, GROUP, VERSION, type HorizontalAutoscaler, type HorizontalAutoscalerStatus } from '../api/types.ts';
 import { decide } from '../engine/decide.ts';
-import { approximateFloat64, isQuantity, parseQuantity } from '../engine/quantity.ts';
+import { approximateFloat64, isQuantity, parseQuantity } from '../values/quantity.ts';
 import type { Decision } from '../engine/snapshot.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';

@@ -9,7 +9,7 @@ import { findCondition, removeCondition, setCondition } from './conditions.ts';
 import { recordDecision, summarize } from './explain.ts';
 import { formatTargets } from './targets.ts';
 import type { Pod, Scale } from './inputs.ts';
-import { parseSelector, type Selector } from './labels.ts';
+import { parseSelector, type Selector } from '../values/labels.ts';
 import { computeMetric, type MetricContext } from './metric-sources.ts';
 import { entryFetch } from './metric-values.ts';
 import { compactRecommendations, normalizeLegacy, normalizeWithBehavior, storeScaleEvent, type Outcome, type TimedRecommendation, type TimedScaleEvent } from './normalize.ts';

@@ -46,7 +46,7 @@ export interface PodMetrics {
 /** custom.metrics.k8s.io/v1beta2 MetricValue. */
 export interface MetricValue {
   describedObject: { kind: string; name: string; namespace?: string; apiVersion?: string };
-  metric: { name: string; selector?: import('./labels.ts').LabelSelector | null };
+  metric: { name: string; selector?: import('../values/labels.ts').LabelSelector | null };
   timestamp: string;
   windowSeconds?: number | null;
   value: QuantityValue;

@@ -5,10 +5,10 @@ import type { MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '
 import { Reason } from '../api/constants.ts';
 import { parseGoDuration } from './duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics } from './inputs.ts';
-import { metricIdentity, type Selector } from './labels.ts';
+import { metricIdentity, type Selector } from '../values/labels.ts';
 import { podReplicas } from './pod-replicas.ts';
 import { isRunningAndReady, podRequests, type PodSample, type ReadinessRules } from './pods.ts';
-import { formatMilli, milliValue, parseQuantity } from './quantity.ts';
+import { formatMilli, milliValue, parseQuantity } from '../values/quantity.ts';
 import type { MetricFetch } from './snapshot.ts';
 import { ceilReplicas, MAX_INT32, usageRatio, utilizationRatio, within, type Tolerance } from './ratio.ts';
 

@@ -4,7 +4,7 @@
 // one flat list for all entries; for them an entry's values are picked by metric name and selector,
 // which is as close as that form allows.
 import type { MetricIdentifier, MetricSpec } from '../api/types.ts';
-import { labelSelectorToString, selectorFromLabelSelector } from './labels.ts';
+import { labelSelectorToString, selectorFromLabelSelector } from '../values/labels.ts';
 import type { MetricFetch, Snapshot } from './snapshot.ts';
 
 const sameSelector = (a: MetricIdentifier['selector'] | null | undefined, b: MetricIdentifier['selector'] | null | undefined): boolean =>

@@ -1,7 +1,7 @@
 // Pod grouping and request sums (reference/hpa-algorithm.md §5): which pods count, which are
 // unready, missing or ignored, and what each pod requests.
 import type { Container, Pod } from './inputs.ts';
-import { milliValue, parseQuantity } from './quantity.ts';
+import { milliValue, parseQuantity } from '../values/quantity.ts';
 
 /** One pod's metric sample, in milli-units, with the sample's time (ms) and window (ms). */
 export interface PodSample {

@@ -1,7 +1,7 @@
 // The "Targets" text of `kubectl get hza`, in kubectl's HPA format: "cpu: 93%/60%, pods metric: 30/10".
 // CRD printer columns can only point at one field, so the engine writes this into status.
 import type { MetricSpec, MetricStatus, MetricTarget, MetricValueStatus } from '../api/types.ts';
-import { metricIdentity } from './labels.ts';
+import { metricIdentity } from '../values/labels.ts';
 
 const UNKNOWN = '<unknown>';
 

@@ -3,7 +3,7 @@
 // them into upstream's conditions and Events.
 import type { CrossVersionObjectReference, MetricIdentifier } from '../api/types.ts';
 import type { ExternalMetricValue, MetricValue } from '../engine/inputs.ts';
-import { labelSelectorToString } from '../engine/labels.ts';
+import { labelSelectorToString } from '../values/labels.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
 import type { Discovery } from '../kube/scale.ts';
 

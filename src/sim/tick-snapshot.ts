@@ -5,7 +5,7 @@
 import type { ControllerDefaults } from '../api/defaults.ts';
 import type { HorizontalAutoscaler, LabelSelector } from '../api/types.ts';
 import type { MetricValue, Pod, PodMetrics } from '../engine/inputs.ts';
-import { formatMilli } from '../engine/quantity.ts';
+import { formatMilli } from '../values/quantity.ts';
 import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 import type { MetricColumn } from './metric-columns.ts';
 import { isReady, type SimPod, type Workload } from './workload.ts';

@@ -1,6 +1,6 @@
 // One trace value: a Kubernetes quantity ("2500m", "1.5", "512Mi") or a plain number, read into
 // exact milli-units with the engine's own quantity parser.
-import { milliValue, parseQuantity } from '../engine/quantity.ts';
+import { milliValue, parseQuantity } from '../values/quantity.ts';
 
 /** Parses a value; throws an Error whose message says what is wrong (the caller adds the place). */
 export function parseTraceValue(raw: string | number): bigint {

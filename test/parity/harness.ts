@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { HorizontalAutoscaler, MetricStatus } from '../../src/api/types.ts';
 import { decide } from '../../src/engine/decide.ts';
-import { goFormatLabelSelector, metricIdentity } from '../../src/engine/labels.ts';
+import { goFormatLabelSelector, metricIdentity } from '../../src/values/labels.ts';
 import type { Scale } from '../../src/engine/inputs.ts';
 import type { Snapshot } from '../../src/engine/snapshot.ts';
 import type { ParityCase } from './generator.ts';
