@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UPSTREAM_DEFAULTS, type ControllerDefaults } from './api/defaults.ts';
 import { parseGoDuration } from './engine/duration.ts';
+import { LEADER_JITTER_FACTOR } from './kube/lease.ts';
 import { parseSelector } from './values/labels.ts';
 
 export interface Config {
@@ -26,7 +27,10 @@ export interface Config {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** host:port of /healthz and /readyz (and /metrics unless metricsAddress says otherwise). */
   httpAddress: string;
+  /** host:port of /metrics when served apart from the probes; 'off' serves no metrics. */
+  metricsAddress?: string;
   logLevel: string;
   identity?: string;
 }
@@ -58,7 +62,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   'lease-duration': { env: 'KSCALE_LEASE_DURATION', help: 'Lease duration', default: '15s' },
   'renew-deadline': { env: 'KSCALE_RENEW_DEADLINE', help: 'give up leading when not renewed within', default: '10s' },
   'retry-period': { env: 'KSCALE_RETRY_PERIOD', help: 'Lease retry period', default: '2s' },
-  'http-address': { env: 'KSCALE_HTTP_ADDRESS', help: 'listen address for /metrics, /healthz, /readyz', default: '0.0.0.0:8080' },
+  'http-address': { env: 'KSCALE_HTTP_ADDRESS', help: 'listen address for /healthz and /readyz, and /metrics unless --metrics-bind-address is set', default: '0.0.0.0:8080' },
+  'metrics-bind-address': { env: 'KSCALE_METRICS_BIND_ADDRESS', help: 'serve /metrics apart from the probes, e.g. 127.0.0.1:8443 behind an authenticating proxy; 0 serves no metrics (default: on --http-address)' },
   'log-level': { env: 'KSCALE_LOG_LEVEL', help: 'trace, debug, info, warn, error, fatal', default: 'info' },
   identity: { env: 'KSCALE_IDENTITY', help: 'leader election identity (default: hostname_<random>)' },
 };
@@ -68,17 +73,47 @@ export function configUsage(): string {
   return `Usage: kscale run [flags]\n\nRuns the controller against the configured cluster.\n\nFlags:\n${lines.join('\n')}\n`;
 }
 
-function duration(name: string, text: string, min = 0): number {
+// Bounds keep every duration a Node timer can hold (setTimeout overflows past 2^31-1 ms, about 24.8
+// days, into a 1 ms hot loop) and every figure within what a controller can sensibly use.
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function duration(name: string, text: string, min: number, max: number): number {
   let ms: number;
   try { ms = parseGoDuration(text); } catch { throw new ConfigError(`--${name}: ${JSON.stringify(text)} is not a duration (e.g. 15s, 5m, 1h30m)`); }
-  if (ms < min) throw new ConfigError(`--${name}: must be at least ${min / 1000}s, got ${text}`);
+  if (ms < min || ms > max) throw new ConfigError(`--${name}: must be from ${human(min)} to ${human(max)}, got ${text}`);
   return ms;
 }
 
+function human(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms % DAY === 0) return `${String(ms / DAY * 24)}h`;
+  if (ms % HOUR === 0) return `${String(ms / HOUR)}h`;
+  if (ms % 60_000 === 0) return `${String(ms / 60_000)}m`;
+  return ms % 1000 === 0 ? `${String(ms / 1000)}s` : `${String(ms)}ms`;
+}
+
+// Plain decimals only: Number() would read "0x10" as 16, "1e1" as 10 and "" as 0.
+const DECIMAL = /^\d+(\.\d+)?$/;
+const INTEGER = /^\d+$/;
+
 function integer(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name}: must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  if (!INTEGER.test(text) || n < min || n > max) throw new ConfigError(`--${name}: must be an integer from ${String(min)} to ${String(max)}, got ${JSON.stringify(text)}`);
   return n;
+}
+
+// A DNS-1123 subdomain (object names such as the Lease's) and label (namespaces), as the API server checks them.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+function dnsSubdomain(text: string): boolean {
+  return text.length <= 253 && text.split('.').every((part) => DNS_LABEL.test(part));
+}
+
+/** host:port with a port from 0 to 65535; the host may be empty (all interfaces) or a bracketed IPv6 address. */
+function listenAddress(name: string, text: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`--${name}: expected host:port with a port from 0 to 65535 (e.g. 127.0.0.1:8080 or :8080), got ${JSON.stringify(text)}`);
+  return text;
 }
 
 function bool(name: string, text: string): boolean {
@@ -100,20 +135,36 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     return typeof v === 'string' ? v : (f && env[f.env] !== undefined && env[f.env] !== '' ? env[f.env] : f?.default);
   };
   const req = (name: string): string => get(name) ?? '';
+  // An empty value ("--tolerance=") is a mistake, not a request for the default.
+  for (const [name, v] of Object.entries(values)) {
+    const fallback = FLAGS[name]?.default;
+    if (v === '') throw new ConfigError(`--${name}: empty value; omit the flag to use ${fallback !== undefined ? `the default (${fallback})` : 'the default'}`);
+  }
 
-  const tolerance = Number(req('tolerance'));
-  if (!Number.isFinite(tolerance) || tolerance < 0) throw new ConfigError(`--tolerance: must be a number >= 0, got ${JSON.stringify(req('tolerance'))}`);
+  const toleranceText = req('tolerance');
+  const tolerance = Number(toleranceText);
+  if (!DECIMAL.test(toleranceText) || tolerance > 1000) throw new ConfigError(`--tolerance: must be a decimal number from 0 to 1000 (e.g. 0.1), got ${JSON.stringify(toleranceText)}`);
   const labelSelector = get('label-selector');
   if (labelSelector) {
     try { parseSelector(labelSelector); } catch (e) { throw new ConfigError(`--label-selector: ${(e as Error).message}`); }
   }
-  const httpAddress = req('http-address');
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:]*):\d+$/.test(httpAddress)) throw new ConfigError(`--http-address: expected host:port, got ${JSON.stringify(httpAddress)}`);
-  const leaseDurationMs = duration('lease-duration', req('lease-duration'), 1000);
-  const renewDeadlineMs = duration('renew-deadline', req('renew-deadline'), 1000);
-  const retryPeriodMs = duration('retry-period', req('retry-period'), 100);
-  if (renewDeadlineMs >= leaseDurationMs) throw new ConfigError('--renew-deadline must be shorter than --lease-duration');
-  if (retryPeriodMs >= renewDeadlineMs) throw new ConfigError('--retry-period must be shorter than --renew-deadline');
+  const namespaces = (get('namespace') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const ns of namespaces) if (!DNS_LABEL.test(ns) || ns.length > 63) throw new ConfigError(`--namespace: ${JSON.stringify(ns)} is not a namespace name (lowercase letters, digits and '-')`);
+  const leaseNamespace = get('leader-election-namespace');
+  if (leaseNamespace !== undefined && (!DNS_LABEL.test(leaseNamespace) || leaseNamespace.length > 63)) throw new ConfigError(`--leader-election-namespace: ${JSON.stringify(leaseNamespace)} is not a namespace name (lowercase letters, digits and '-')`);
+  const leaderElectionId = req('leader-election-id');
+  if (!dnsSubdomain(leaderElectionId)) throw new ConfigError(`--leader-election-id: ${JSON.stringify(leaderElectionId)} is not a valid Lease name (lowercase letters, digits, '-' and '.', at most 253 characters)`);
+  const httpAddress = listenAddress('http-address', req('http-address'));
+  const metricsFlag = get('metrics-bind-address');
+  const metricsAddress = metricsFlag === undefined ? undefined : metricsFlag === '0' ? 'off' : listenAddress('metrics-bind-address', metricsFlag);
+  const leaseDurationMs = duration('lease-duration', req('lease-duration'), 1000, HOUR);
+  const renewDeadlineMs = duration('renew-deadline', req('renew-deadline'), 1000, HOUR);
+  const retryPeriodMs = duration('retry-period', req('retry-period'), 100, HOUR);
+  // The rules client-go's NewLeaderElector enforces (the elector refuses to start otherwise).
+  if (renewDeadlineMs >= leaseDurationMs) throw new ConfigError(`--renew-deadline (${req('renew-deadline')}) must be shorter than --lease-duration (${req('lease-duration')})`);
+  if (renewDeadlineMs <= LEADER_JITTER_FACTOR * retryPeriodMs) {
+    throw new ConfigError(`--renew-deadline (${req('renew-deadline')}) must be more than ${String(LEADER_JITTER_FACTOR)} × --retry-period (${req('retry-period')}): lower --retry-period to under ${human(Math.floor(renewDeadlineMs / LEADER_JITTER_FACTOR))}`);
+  }
   const sec = (ms: number): number => ms / 1000;
 
   return {
@@ -121,25 +172,27 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     ...(typeof values.kubeconfig === 'string' ? { kubeconfig: values.kubeconfig } : {}),
     ...(get('context') ? { context: get('context') } : {}),
     ...(get('server') ? { server: get('server') } : {}),
-    namespaces: (get('namespace') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    namespaces,
     ...(labelSelector ? { labelSelector } : {}),
     defaults: {
       tolerance,
-      cpuInitializationPeriodSeconds: sec(duration('cpu-initialization-period', req('cpu-initialization-period'))),
-      initialReadinessDelaySeconds: sec(duration('initial-readiness-delay', req('initial-readiness-delay'))),
-      downscaleStabilizationSeconds: sec(duration('downscale-stabilization', req('downscale-stabilization'))),
-      syncPeriodSeconds: sec(duration('sync-period', req('sync-period'), 1000)),
+      cpuInitializationPeriodSeconds: sec(duration('cpu-initialization-period', req('cpu-initialization-period'), 0, DAY)),
+      initialReadinessDelaySeconds: sec(duration('initial-readiness-delay', req('initial-readiness-delay'), 0, DAY)),
+      downscaleStabilizationSeconds: sec(duration('downscale-stabilization', req('downscale-stabilization'), 0, DAY)),
+      // Whole seconds, as the per-object syncPeriodSeconds, and within its bound.
+      syncPeriodSeconds: sec(duration('sync-period', req('sync-period'), 1000, HOUR)),
     },
     workers: integer('workers', req('workers'), 1, 100),
     apiConcurrency: integer('api-concurrency', req('api-concurrency'), 1, 1000),
-    apiTimeoutMs: duration('api-timeout', req('api-timeout'), 100),
-    metricsTickMs: duration('metrics-tick', req('metrics-tick')),
-    resyncMs: duration('resync', req('resync'), 1000),
+    apiTimeoutMs: duration('api-timeout', req('api-timeout'), 100, 10 * 60_000),
+    metricsTickMs: duration('metrics-tick', req('metrics-tick'), 0, 10 * 60_000),
+    resyncMs: duration('resync', req('resync'), 1000, DAY),
     leaderElect: bool('leader-elect', req('leader-elect')),
-    ...(get('leader-election-namespace') ? { leaderElectionNamespace: get('leader-election-namespace') } : {}),
-    leaderElectionId: req('leader-election-id'),
+    ...(leaseNamespace ? { leaderElectionNamespace: leaseNamespace } : {}),
+    leaderElectionId,
     leaseDurationMs, renewDeadlineMs, retryPeriodMs,
     httpAddress,
+    ...(metricsAddress ? { metricsAddress } : {}),
     logLevel: req('log-level'),
     ...(get('identity') ? { identity: get('identity') } : {}),
   };

@@ -1,5 +1,6 @@
 // Lifecycle of the controller: caches (warm on every replica, so a standby is ready to take over),
 // the work queue and its workers (acting only while leading), periodic resync, graceful shutdown.
+import { createHash } from 'node:crypto';
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, PLURAL, VERSION, type HorizontalAutoscaler } from '../api/types.ts';
@@ -42,6 +43,13 @@ class Caches<T extends KubernetesObject> {
 }
 
 const keyOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/**
+ * What makes an update worth an immediate pass. A hash, not the JSON itself: annotations may be large
+ * (100 KiB of kubectl last-applied-configuration) and one fingerprint is kept per object.
+ */
+const fingerprintOf = (o: KubernetesObject): string =>
+  createHash('sha256').update(JSON.stringify([o.metadata?.generation, o.metadata?.annotations ?? {}, o.metadata?.labels ?? {}])).digest('base64');
 
 export class Manager {
   readonly #o: ManagerOptions;
@@ -106,7 +114,7 @@ export class Manager {
     for (const inf of this.#autoscalers.informers) {
       inf.on('add', (obj) => { this.#queue.add(keyOf(obj)); });
       inf.on('update', (obj) => { this.#onUpdate(obj); });
-      inf.on('delete', (obj) => { const k = keyOf(obj); this.#queue.cancel(k); this.#reconciler.forget(k); });
+      inf.on('delete', (obj) => { const k = keyOf(obj); this.#seen.delete(k); this.#queue.cancel(k); this.#reconciler.forget(k); });
     }
   }
 
@@ -115,13 +123,21 @@ export class Manager {
   readonly #seen = new Map<string, string>();
   #onUpdate(obj: HorizontalAutoscaler & KubernetesObject): void {
     const k = keyOf(obj);
-    const fingerprint = JSON.stringify([obj.metadata?.generation, obj.metadata?.annotations ?? {}, obj.metadata?.labels ?? {}]);
+    const fingerprint = fingerprintOf(obj);
     if (this.#seen.get(k) === fingerprint) return;
     this.#seen.set(k, fingerprint);
     this.#queue.add(k);
   }
 
   get leading(): boolean { return this.#leading; }
+
+  /**
+   * How many entries each per-object structure holds: once deleted objects are gone from the cache,
+   * these fall back to the live count (the leak test and the soak benchmark read them).
+   */
+  retained(): Record<string, number> {
+    return { seen: this.#seen.size, ...this.#reconciler.retained(), ...this.#queue.retained() };
+  }
   get synced(): boolean { return this.#autoscalers.synced && this.#pods.synced && this.#hpas.synced; }
 
   /** Ready when the caches are synced: a standby replica is ready to take over. */
@@ -134,7 +150,7 @@ export class Manager {
   /** Starts the caches and the workers; workers act only while leading. */
   async start(): Promise<void> {
     await Promise.all([...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers].map((i) => i.start()));
-    for (const inf of this.#autoscalers.informers) for (const obj of inf.cache.list()) this.#seen.set(keyOf(obj), JSON.stringify([obj.metadata?.generation, obj.metadata?.annotations ?? {}, obj.metadata?.labels ?? {}]));
+    for (const inf of this.#autoscalers.informers) for (const obj of inf.cache.list()) this.#seen.set(keyOf(obj), fingerprintOf(obj));
     this.#workers = Array.from({ length: this.#o.config.workers }, () => this.#work());
     this.#resync = setInterval(() => { if (this.#leading) this.#enqueueAll(); }, this.#o.config.resyncMs);
     this.#resync.unref();
@@ -170,6 +186,7 @@ export class Manager {
       } catch (e) {
         // Retried quickly at first, but never later than the object's sync period, as upstream's
         // HPA retries a failed pass at its resync period: a lasting failure must not stop evaluations.
+        if (this.#stopping) { this.#log.info({ key, err: e }, 'reconcile cut short by shutdown'); continue; }
         const delay = this.#queue.addRateLimited(key, this.#reconciler.periodMs(key));
         this.#log.error({ err: e, key, retryInMs: delay }, 'reconcile failed');
       } finally {
@@ -178,14 +195,19 @@ export class Manager {
     }
   }
 
-  /** Graceful stop: no new work, in-flight reconciles finish, caches stop. */
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: no new work; in-flight reconciles get `graceMs` to finish, then their API calls are
+   * aborted (a pass cut short is redone by the next leader from the status it reads); caches stop.
+   */
+  async stop(graceMs = 1_000): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#resync);
-    await this.#queue.shutDown();
-    await Promise.all(this.#workers);
+    const drained = this.#queue.shutDown().then(() => Promise.all(this.#workers));
+    const cutOff = setTimeout(() => { void this.#o.http.abort(); }, graceMs);
+    await drained;
+    clearTimeout(cutOff);
     await Promise.all([...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers].map((i) => i.stop()));
-    await this.#o.events.flush();
-    await this.#o.http.idle();
+    await Promise.race([this.#o.events.flush(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+    await this.#o.http.abort();
   }
 }

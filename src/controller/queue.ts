@@ -77,6 +77,11 @@ export class WorkQueue {
   forget(key: string): void { this.#failures.delete(key); }
   failures(key: string): number { return this.#failures.get(key) ?? 0; }
 
+  /** Entries held per key, by structure (Manager.retained). */
+  retained(): Record<string, number> {
+    return { queued: this.#readySince.size, delayed: this.#timers.size, failures: this.#failures.size };
+  }
+
   /** Drops a pending delayed add (e.g. the object was deleted). */
   cancel(key: string): void {
     const pending = this.#timers.get(key);

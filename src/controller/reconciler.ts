@@ -106,6 +106,11 @@ export class Reconciler {
     this.#d.metrics.forget(ns, name);
   }
 
+  /** Entries held per object, by map (Manager.retained). */
+  retained(): Record<string, number> {
+    return { written: this.#written.size, history: this.#history.size, due: this.#due.size };
+  }
+
   /** How often the object is evaluated: its own sync period, else the controller's. */
   periodMs(key: string): number {
     const [namespace = '', name = ''] = key.split('/');

@@ -17,6 +17,22 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 
 export class NoClusterError extends Error {}
 
+/** A kubeconfig that was named but cannot be used: a mistake to report, never a reason to start an embedded cluster. */
+export class BadKubeconfigError extends Error {}
+
+/** Reads a kubeconfig file, turning every failure (a directory, unreadable, not YAML, no clusters) into one line naming where it came from. */
+function loadFile(kc: KubeConfig, file: string, from: string): void {
+  try {
+    kc.loadFromFile(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'is not readable' : `is not a kubeconfig (${firstLine(err.message)})`;
+    throw new BadKubeconfigError(`${from} ${file} ${why}`);
+  }
+}
+
+const firstLine = (text: string): string => text.split('\n')[0]?.trim() ?? '';
+
 /** How the configuration was found, for the startup log line. */
 export type ConnectionSource = 'server' | 'kubeconfig' | 'in-cluster';
 
@@ -32,28 +48,32 @@ export function loadKubeConfig(o: ConnectionOptions = {}): { kc: KubeConfig; sou
     return { kc, source: 'server' };
   }
   const file = o.kubeconfig ?? env.KUBECONFIG;
+  const from = o.kubeconfig !== undefined ? '--kubeconfig' : env.KUBECONFIG ? 'KUBECONFIG' : 'kubeconfig';
   if (file) {
     const files = file.split(':').filter(Boolean);
     const missing = files.filter((f) => !existsSync(f));
+    if (o.kubeconfig !== undefined && missing.length > 0) throw new BadKubeconfigError(`--kubeconfig ${missing.join(', ')} does not exist`);
     if (missing.length === files.length) throw new NoClusterError(`kubeconfig ${missing.join(', ')} does not exist`);
     // kubectl's rule with several files: the first file's current-context wins.
-    if (files.length === 1) kc.loadFromFile(files[0] ?? '');
-    else kc.loadFromDefault({}, true);
+    if (files.length === 1) loadFile(kc, files[0] ?? '', from);
+    else {
+      try { kc.loadFromDefault({}, true); } catch (e) { throw new BadKubeconfigError(`${from} ${file}: ${firstLine((e as Error).message)}`); }
+    }
   } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${o.serviceAccountRoot ?? ''}${SERVICE_ACCOUNT_DIR}/token`)) {
     kc.loadFromCluster(o.serviceAccountRoot);
     return { kc, source: 'in-cluster' };
   } else if (env.HOME && existsSync(`${env.HOME}/.kube/config`)) {
-    kc.loadFromFile(`${env.HOME}/.kube/config`);
+    loadFile(kc, `${env.HOME}/.kube/config`, 'kubeconfig');
   } else {
     throw new NoClusterError('no cluster configured: not running in a cluster, no KUBECONFIG, no ~/.kube/config and no --server');
   }
   if (o.context) {
     if (!kc.getContexts().some((c) => c.name === o.context)) {
-      throw new NoClusterError(`context ${JSON.stringify(o.context)} not found in kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new BadKubeconfigError(`--context ${JSON.stringify(o.context)} not found in the kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
     }
     kc.setCurrentContext(o.context);
   }
-  if (!kc.getCurrentCluster()) throw new NoClusterError('the kubeconfig has no current context or cluster');
+  if (!kc.getCurrentCluster()) throw new BadKubeconfigError(`${from} ${file ?? `${env.HOME ?? '~'}/.kube/config`} has no current context with a cluster (kubectl config use-context NAME, or --context)`);
   return { kc, source: 'kubeconfig' };
 }
 

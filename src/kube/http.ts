@@ -43,6 +43,8 @@ export class KubeHttp {
   readonly #onRequest: KubeHttpOptions['onRequest'];
   #dispatcher: { value: Dispatcher | undefined; since: number } | undefined;
   #credentials: { value: Promise<Credentials>; since: number } | undefined;
+  /** Aborted on shutdown: in-flight requests end at once and new ones fail fast. */
+  readonly #closing = new AbortController();
 
   constructor(o: KubeHttpOptions) {
     const server = o.kubeConfig.getCurrentCluster()?.server;
@@ -83,6 +85,7 @@ export class KubeHttp {
     const started = performance.now();
     let code = 'error';
     try {
+      if (this.#closing.signal.aborted) throw new KubeApiError('the client is shutting down', undefined, 'ShuttingDown', false);
       const creds = await this.#resolveCredentials();
       const headers: Record<string, string> = { ...creds.headers, Accept: 'application/json', 'User-Agent': this.#userAgent };
       if (o.body !== undefined) headers['Content-Type'] = o.contentType ?? 'application/json';
@@ -93,7 +96,7 @@ export class KubeHttp {
         headers,
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
         dispatcher: creds.dispatcher,
-        signal: AbortSignal.timeout(o.timeoutMs ?? this.#timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(o.timeoutMs ?? this.#timeoutMs), this.#closing.signal]),
       });
       const text = await res.text();
       code = String(res.status);
@@ -141,6 +144,17 @@ export class KubeHttp {
 
   /** Waits for in-flight requests (shutdown). */
   async idle(): Promise<void> { await this.#queue.onIdle(); }
+
+  /**
+   * Shutdown: ends in-flight requests now, refuses new ones and closes pooled connections, so that a
+   * stopping process is not held open by a slow API server or idle keep-alive sockets.
+   */
+  async abort(): Promise<void> {
+    this.#closing.abort(new KubeApiError('the client is shutting down', undefined, 'ShuttingDown', false));
+    this.#queue.clear();
+    await this.#queue.onIdle();
+    await this.#dispatcher?.value?.destroy().catch(() => undefined);
+  }
 }
 
 /** Encodes each path segment: names may hold characters that are special in URLs. */

@@ -63,7 +63,11 @@ interface Lease {
 }
 
 // client-go's wait.JitterUntil factor for the acquire loop: sleep retryPeriod * (1 + rand * 1.2).
-const JITTER_FACTOR = 1.2;
+export const LEADER_JITTER_FACTOR = 1.2;
+// On stop: how long an attempt in flight is waited for, and how long releasing the Lease may take.
+// Together well under a termination grace period; a Lease not released expires after leaseDuration.
+const STOP_WAIT_MS = 500;
+const RELEASE_TIMEOUT_MS = 1_000;
 
 const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.conflict;
 
@@ -87,6 +91,7 @@ export class LeaderElector {
   #deadline: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  #released = false;
   #wake: (() => void) | undefined;
 
   constructor(o: LeaderElectorOptions) {
@@ -97,7 +102,7 @@ export class LeaderElector {
     // The same checks as client-go's NewLeaderElector: otherwise two leaders can overlap.
     if (!o.identity) throw new Error('leader election: identity must not be empty');
     if (!(this.#leaseDurationMs > this.#renewDeadlineMs)) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
-    if (!(this.#renewDeadlineMs > JITTER_FACTOR * this.#retryPeriodMs)) throw new Error(`leader election: renewDeadline must be greater than retryPeriod*${String(JITTER_FACTOR)}`);
+    if (!(this.#renewDeadlineMs > LEADER_JITTER_FACTOR * this.#retryPeriodMs)) throw new Error(`leader election: renewDeadline must be greater than retryPeriod*${String(LEADER_JITTER_FACTOR)}`);
     if (!(this.#retryPeriodMs > 0)) throw new Error('leader election: retryPeriod must be positive');
     // A client of its own: renewals must not queue behind the controller's slow metric calls.
     this.#http = new KubeHttp({ kubeConfig: o.kubeConfig, timeoutMs: this.#renewDeadlineMs, concurrency: 2, userAgent: 'kscale/leader-election', onRequest: o.onRequest });
@@ -112,16 +117,25 @@ export class LeaderElector {
   run(): Promise<void> {
     if (!this.#running) {
       this.#stopped = false;
+      this.#released = false;
       this.#running = this.#loop().finally(() => { this.#running = undefined; });
     }
     return this.#running;
   }
 
-  /** Stops the loop; a leader stops acting, then releases the Lease so a standby takes over at once. */
+  /**
+   * Stops the loop; a leader stops acting, then releases the Lease so a standby takes over at once.
+   * Bounded: an attempt hanging on a slow API server is not waited for beyond a moment.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
-    await this.#running;
+    const running = this.#running;
+    if (!running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([running.then(() => true), new Promise<boolean>((resolve) => { timer = setTimeout(() => { resolve(false); }, STOP_WAIT_MS); })]);
+    clearTimeout(timer);
+    if (!finished) await this.#release();
   }
 
   async #loop(): Promise<void> {
@@ -132,7 +146,7 @@ export class LeaderElector {
       if (ok) this.#succeeded();
       // Someone else holds a valid Lease: we know for certain we no longer lead, so don't wait for the deadline.
       else if (this.#leading && this.#observedHolder !== this.#o.identity) this.#lose(`the Lease is now held by ${this.#observedHolder ?? 'nobody'}`);
-      const pause = this.#leading ? this.#retryPeriodMs : this.#retryPeriodMs * (1 + Math.random() * JITTER_FACTOR);
+      const pause = this.#leading ? this.#retryPeriodMs : this.#retryPeriodMs * (1 + Math.random() * LEADER_JITTER_FACTOR);
       await this.#sleep(pause);
     }
     await this.#release();
@@ -232,6 +246,8 @@ export class LeaderElector {
 
   /** On stop: stop acting first (so leaders never overlap), then hand the Lease over. */
   async #release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     clearTimeout(this.#deadline);
     if (this.#leading) {
       this.#leading = false;
@@ -244,7 +260,7 @@ export class LeaderElector {
     // As client-go's release: an empty holder lets a standby take over on its next attempt.
     const released: Lease = { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } };
     try {
-      this.#observe(await this.#write('PUT', this.#path, released));
+      this.#observe(await this.#write('PUT', this.#path, released, RELEASE_TIMEOUT_MS));
       this.#log.info('released the Lease');
     } catch (e) {
       if (isConflict(e)) this.#log.info('the Lease changed since we last wrote it; nothing to release');
@@ -252,8 +268,8 @@ export class LeaderElector {
     }
   }
 
-  #write(method: 'POST' | 'PUT', path: string, body: Lease): Promise<Lease> {
-    return this.#http.request<Lease>(method, path, { body, timeoutMs: this.#timeoutMs() });
+  #write(method: 'POST' | 'PUT', path: string, body: Lease, timeoutMs = this.#timeoutMs()): Promise<Lease> {
+    return this.#http.request<Lease>(method, path, { body, timeoutMs });
   }
 
   /** A leader's call times out early enough to leave room for a retry before its renew deadline. */

@@ -40,4 +40,12 @@ describe('PodMetricsSource', () => {
     assert.deepEqual(await source.list('shop'), []);
     assert.equal(paths.length, 2);
   });
+  test('a listing is let go after its tick: a namespace gone quiet holds nothing', async () => {
+    const { http } = counting(() => Promise.resolve({ items: [{ metadata: { name: 'a' } }] }));
+    const source = new PodMetricsSource(http, 20);
+    await source.list('shop');
+    assert.equal(source.size, 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(source.size, 0);
+  });
 });

@@ -18,15 +18,24 @@ export class PodMetricsSource {
     this.#now = now;
   }
 
+  /** Namespaces whose listing is held (Manager.retained). */
+  get size(): number { return this.#entries.size; }
+
   list(namespace: string): Promise<PodMetricsResult> {
     const now = this.#now();
     const cached = this.#entries.get(namespace);
     if (cached && now - cached.at < this.#maxAgeMs) return cached.result;
     const result = this.#http.get<{ items?: PodMetrics[] }>(`/apis/metrics.k8s.io/v1beta1${pathOf('namespaces', namespace, 'pods')}`)
       .then((l): PodMetricsResult => l.items ?? [], (e: unknown): PodMetricsResult => ({ error: (e as Error).message }));
-    this.#entries.set(namespace, { at: now, result });
-    // Failures are not cached past this tick's in-flight callers.
-    void result.then((r) => { if ('error' in r && this.#entries.get(namespace)?.result === result) this.#entries.delete(namespace); });
+    const entry = { at: now, result };
+    this.#entries.set(namespace, entry);
+    const drop = (): void => { if (this.#entries.get(namespace) === entry) this.#entries.delete(namespace); };
+    // Failures are not cached past this tick's in-flight callers; a listing is not kept past its
+    // tick (a namespace whose autoscalers are gone must not hold its last listing forever).
+    void result.then((r) => {
+      if ('error' in r) drop();
+      else setTimeout(drop, this.#maxAgeMs).unref();
+    });
     return result;
   }
 }

@@ -15,6 +15,8 @@ export interface HttpServerOptions {
   /** Readiness: not ok makes /readyz answer 503 with the reason. */
   ready: () => { ok: boolean; reason?: string };
   logger: Logger;
+  /** What this listener serves (default both): metrics may live on a separate, private address. */
+  serve?: { metrics: boolean; probes: boolean };
 }
 
 export interface HttpServer {
@@ -45,7 +47,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}`;
-  log.info({ url }, 'serving /metrics, /healthz and /readyz');
+  log.info({ url }, `serving ${servedPaths(opts).join(', ')}`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -65,7 +67,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
 async function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const known = path === '/metrics' || path === '/healthz' || path === '/readyz';
+  const known = servedPaths(opts).includes(path);
   if (!known) { send(res, 404, TEXT, 'not found'); return; }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
@@ -81,6 +83,11 @@ async function handle(opts: HttpServerOptions, req: IncomingMessage, res: Server
     const r = safely(opts.ready, { ok: false, reason: 'readiness check failed' });
     send(res, r.ok ? 200 : 503, TEXT, r.ok ? 'ok' : r.reason ?? 'not ready');
   }
+}
+
+function servedPaths(opts: HttpServerOptions): string[] {
+  const serve = opts.serve ?? { metrics: true, probes: true };
+  return [...(serve.metrics ? ['/metrics'] : []), ...(serve.probes ? ['/healthz', '/readyz'] : [])];
 }
 
 /** A probe callback that throws counts as failing rather than crashing the server. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { binaryPath, type ControlPlane } from '../../src/controlplane/index.ts';
-import { loadKubeConfig, NoClusterError, SERVICE_ACCOUNT_DIR } from '../../src/kube/config.ts';
+import { BadKubeconfigError, loadKubeConfig, NoClusterError, SERVICE_ACCOUNT_DIR } from '../../src/kube/config.ts';
 import { KubeHttp } from '../../src/kube/http.ts';
 import { controlPlaneSuiteOptions, startSuiteControlPlane } from '../support/control-plane.ts';
 
@@ -79,8 +79,9 @@ describe('connecting to the API server', controlPlaneSuiteOptions(), () => {
     // Without --context the file's current context (nowhere) is used, and fails to connect.
     const wrong = loadKubeConfig({ env: { KUBECONFIG: multi } });
     await assert.rejects(new KubeHttp({ kubeConfig: wrong.kc, timeoutMs: 2000 }).get('/version'), /ECONNREFUSED/);
-    assert.throws(() => loadKubeConfig({ kubeconfig: multi, context: 'typo', env: {} }), (e: unknown) => e instanceof NoClusterError && /context "typo" not found/.test(e.message));
-    assert.throws(() => loadKubeConfig({ kubeconfig: join(dir, 'missing'), env: {} }), NoClusterError);
+    assert.throws(() => loadKubeConfig({ kubeconfig: multi, context: 'typo', env: {} }), (e: unknown) => e instanceof BadKubeconfigError && /--context "typo" not found/.test(e.message));
+    assert.throws(() => loadKubeConfig({ kubeconfig: join(dir, 'missing'), env: {} }), BadKubeconfigError, 'a named --kubeconfig that is missing is a mistake, not "no cluster"');
+    assert.throws(() => loadKubeConfig({ env: { KUBECONFIG: join(dir, 'missing') } }), NoClusterError, 'KUBECONFIG naming only missing files is no cluster, as kubectl treats it');
   });
 
   test('in-cluster: the service-account token, CA and namespace files', async () => {
