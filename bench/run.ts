@@ -4,11 +4,16 @@
 //   --vs-hpa          only the side-by-side run against kube-controller-manager's HPA (bench/vs-hpa.ts):
 //                     --objects N [--namespaces K] [--duration S] [--pods-per-object P] [--step-pairs M]
 //                     [--upstream-qps Q] [--json]
+//   --soak            only the churn soak (bench/soak.ts): heap after GC per create/delete cycle
+//                     [--cycles C] [--objects N] [--annotation-kib K]
 import { benchController } from './controller.ts';
 import { benchEngine, printEngine } from './engine.ts';
+import { benchSoak, parseSoakArgs } from './soak.ts';
 import { benchVsHpa, parseVsHpaArgs } from './vs-hpa.ts';
 
-if (process.argv.includes('--vs-hpa')) {
+if (process.argv.includes('--soak')) {
+  await benchSoak(parseSoakArgs(process.argv.slice(2).filter((a) => a !== '--soak')));
+} else if (process.argv.includes('--vs-hpa')) {
   await benchVsHpa(parseVsHpaArgs(process.argv.slice(2)));
 } else {
   const quick = process.argv.includes('--quick');
