@@ -19,10 +19,10 @@ export interface SoakOptions { cycles: number; objects: number; annotationKiB: n
 
 export function parseSoakArgs(argv: string[]): SoakOptions {
   const { values } = parseArgs({ args: argv, strict: false, options: { cycles: { type: 'string' }, objects: { type: 'string' }, 'annotation-kib': { type: 'string' } } });
-  const int = (name: string, v: unknown, dflt: number): number => {
+  const int = (name: string, v: string | boolean | undefined, dflt: number): number => {
     if (v === undefined) return dflt;
     const n = Number(v);
-    if (!/^\d+$/.test(String(v)) || n < 1) { console.error(`bench --soak: --${name} must be a positive integer, got ${JSON.stringify(v)}`); process.exit(2); }
+    if (typeof v !== 'string' || !/^\d+$/.test(v) || n < 1) { console.error(`bench --soak: --${name} must be a positive integer, got ${JSON.stringify(v)}`); process.exit(2); }
     return n;
   };
   return { cycles: int('cycles', values.cycles, 8), objects: int('objects', values.objects, 150), annotationKiB: int('annotation-kib', values['annotation-kib'], 100) };

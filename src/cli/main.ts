@@ -1,26 +1,45 @@
 #!/usr/bin/env node
 // The `kscale` command: dispatches to subcommands. Bad input exits 2 with a one-line reason.
-import { convertCommand } from './convert.ts';
-import { decideCommand } from './decide.ts';
-import { demoCommand } from './demo.ts';
-import { runCommand } from './run.ts';
-import { simulateCommand } from './simulate.ts';
-import { snapshotCommand } from './snapshot.ts';
+// The command table below is the single list of commands: help, shell completion (flags read from
+// each command's help text) and the kubectl plugin are all derived from it.
+import { completionCommand, completionUsage, SHELLS, type CompletionEntry } from './completion.ts';
+import { convertCommand, convertUsage } from './convert.ts';
+import { decideLiveUsage, decideOrLive } from './decide-live.ts';
+import { demoCommand, demoUsage } from './demo.ts';
+import { runCommand, runUsage } from './run.ts';
+import { simulateCommand, simulateUsage } from './simulate.ts';
+import { snapshotCommand, snapshotUsage } from './snapshot.ts';
 import { processIO, UsageError, type CommandIO } from './io.ts';
 import { SnapshotError } from './snapshot-file.ts';
-import { VERSION_TEXT } from './version.ts';
+import { versionCommand, versionUsage } from './version.ts';
+import { whyCommand, whyUsage } from './why.ts';
 
-type Command = (args: string[], io: CommandIO) => Promise<number>;
+export type Command = (args: string[], io: CommandIO) => Promise<number>;
 
-const commands: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'run the controller (default command)' },
-  decide: { run: decideCommand, summary: 'print the decision for a snapshot of Kubernetes objects' },
-  demo: { run: demoCommand, summary: 'watch kscale scale a workload on the embedded control plane, live' },
-  simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations' },
-  snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)' },
-  convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers' },
-  version: { run: (_a, io) => { io.out(`${VERSION_TEXT}\n`); return Promise.resolve(0); }, summary: 'print the version' },
+export interface CommandEntry {
+  run: Command;
+  summary: string;
+  /** What `--help` prints; shell completion reads the flags from it. */
+  usage: string;
+  /** Fixed words for the first argument, for shell completion. */
+  words?: readonly string[];
+}
+
+export const commands: Record<string, CommandEntry> = {
+  run: { run: runCommand, summary: 'run the controller (default command)', usage: runUsage },
+  why: { run: whyCommand, summary: "explain a live HorizontalAutoscaler's latest decision and its recent ones", usage: whyUsage },
+  decide: { run: decideOrLive, summary: 'print the decision for a snapshot of Kubernetes objects, or for a live autoscaler', usage: decideLiveUsage },
+  demo: { run: demoCommand, summary: 'watch kscale scale a workload on the embedded control plane, live', usage: demoUsage },
+  simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations', usage: simulateUsage },
+  snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)', usage: snapshotUsage },
+  convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers', usage: convertUsage },
+  completion: { run: (args, io) => completionCommand(args, io, completionEntries), summary: 'print a shell completion script (bash, zsh, fish)', usage: completionUsage, words: SHELLS },
+  version: { run: versionCommand, summary: 'print the version, commit and build date', usage: versionUsage },
 };
+
+export function completionEntries(): CompletionEntry[] {
+  return Object.entries(commands).map(([name, c]) => ({ name, summary: c.summary, usage: c.usage, ...(c.words ? { words: c.words } : {}) }));
+}
 
 export function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
@@ -29,25 +48,32 @@ export function usage(): string {
     '', 'Run "kscale <command> --help" for a command\'s flags.'].join('\n') + '\n';
 }
 
+/** Runs a command of a table; returns the exit code. Never throws. `program` prefixes messages. */
+export async function dispatch(table: Record<string, CommandEntry>, program: string, name: string, args: string[], io: CommandIO): Promise<number> {
+  const command = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!command) { io.err(`${program}: unknown command ${JSON.stringify(name)}\n`); return 2; }
+  try {
+    return await command.run(args, io);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (e instanceof UsageError || e instanceof SnapshotError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`${program} ${name}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    io.err(`${program} ${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}
+
 /** Runs a command line; returns the exit code. Never throws. */
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') { io.out(usage()); return 0; }
+  if (name === '--version') return main(['version', ...rest], io);
   // `kscale` alone, or `kscale --flag ...`, runs the controller.
   if (name === undefined || name.startsWith('-')) return main(['run', ...argv], io);
-  const command = commands[name];
-  if (!command) { io.err(`kscale: unknown command ${JSON.stringify(name)}\n${usage()}`); return 2; }
-  try {
-    return await command.run(rest, io);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (e instanceof UsageError || e instanceof SnapshotError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      io.err(`kscale ${name}: ${(e as Error).message}\n`);
-      return 2;
-    }
-    io.err(`kscale ${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return 1;
-  }
+  if (!Object.hasOwn(commands, name)) { io.err(`kscale: unknown command ${JSON.stringify(name)}\n${usage()}`); return 2; }
+  return dispatch(commands, 'kscale', name, rest, io);
 }
 
 if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
