@@ -7,23 +7,36 @@ export interface HpaLike {
   spec?: { scaleTargetRef?: CrossVersionObjectReference };
 }
 
+/** Who scales what in one namespace: target → the autoscalers and HPAs on it ("Kind ns/name", sorted). */
+export type TargetIndex = ReadonlyMap<string, readonly string[]>;
+
 const groupOf = (apiVersion: string | undefined): string => (apiVersion?.includes('/') ? apiVersion.split('/')[0] ?? '' : '');
-const sameTarget = (a: CrossVersionObjectReference, b: CrossVersionObjectReference | undefined): boolean =>
-  !!b && a.kind === b.kind && a.name === b.name && groupOf(a.apiVersion) === groupOf(b.apiVersion);
+/** Two references name one workload when group, kind and name agree (the version does not matter). */
+const targetKey = (ref: CrossVersionObjectReference): string => `${groupOf(ref.apiVersion)}\0${ref.kind}\0${ref.name}`;
+
+export function targetIndex(autoscalers: readonly HorizontalAutoscaler[], hpas: readonly HpaLike[]): TargetIndex {
+  const index = new Map<string, string[]>();
+  const add = (kind: string, meta: HpaLike['metadata'], ref: CrossVersionObjectReference | undefined): void => {
+    if (!ref || meta?.deletionTimestamp) return;
+    const key = targetKey(ref);
+    const list = index.get(key) ?? [];
+    list.push(`${kind} ${meta?.namespace ?? ''}/${meta?.name ?? ''}`);
+    index.set(key, list);
+  };
+  for (const a of autoscalers) add('HorizontalAutoscaler', a.metadata, a.spec.scaleTargetRef);
+  for (const h of hpas) add('HorizontalPodAutoscaler', h.metadata, h.spec?.scaleTargetRef);
+  for (const list of index.values()) list.sort();
+  return index;
+}
+
+/** The other writers of `self`'s target, from the index of its namespace. */
+export function conflictsIn(index: TargetIndex, self: HorizontalAutoscaler): string[] {
+  const me = `HorizontalAutoscaler ${self.metadata?.namespace ?? ''}/${self.metadata?.name ?? ''}`;
+  return (index.get(targetKey(self.spec.scaleTargetRef)) ?? []).filter((w) => w !== me);
+}
 
 export function targetConflicts(self: HorizontalAutoscaler, autoscalers: readonly HorizontalAutoscaler[], hpas: readonly HpaLike[]): string[] {
   const ns = self.metadata?.namespace;
-  const ref = self.spec.scaleTargetRef;
-  const out: string[] = [];
-  for (const other of autoscalers) {
-    const meta = other.metadata ?? {};
-    if (meta.namespace !== ns || meta.name === self.metadata?.name || meta.deletionTimestamp) continue;
-    if (sameTarget(ref, other.spec.scaleTargetRef)) out.push(`HorizontalAutoscaler ${ns ?? ''}/${meta.name ?? ''}`);
-  }
-  for (const hpa of hpas) {
-    const meta = hpa.metadata ?? {};
-    if (meta.namespace !== ns || meta.deletionTimestamp) continue;
-    if (sameTarget(ref, hpa.spec?.scaleTargetRef)) out.push(`HorizontalPodAutoscaler ${ns ?? ''}/${meta.name ?? ''}`);
-  }
-  return out.sort();
+  const inNamespace = <T extends { metadata?: { namespace?: string } }>(list: readonly T[]): T[] => list.filter((o) => o.metadata?.namespace === ns);
+  return conflictsIn(targetIndex(inNamespace(autoscalers), inNamespace(hpas)), self);
 }

@@ -17,8 +17,11 @@ export interface GatherSources {
   discovery: Discovery;
   scales: ScaleClient;
   podMetrics: PodMetricsSource;
-  /** Pods of a namespace, from the informer cache. */
-  pods: (namespace: string) => readonly Pod[];
+  /**
+   * Pods of a namespace, from the informer cache: those the selector picks when one is given (the
+   * engine filters with the same rule; a source may also return them all).
+   */
+  pods: (namespace: string, selector?: string) => readonly Pod[];
   /** Observes each metric fetch: metric type, seconds, and whether it failed. */
   onFetch?: (metricType: string, seconds: number, failed: boolean) => void;
 }
@@ -72,7 +75,11 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
     }));
   }
   return {
-    snapshot: { autoscaler, scale, pods: src.pods(namespace), podMetrics, metricValues, now },
+    snapshot: {
+      autoscaler, scale, pods: src.pods(namespace, selector || undefined),
+      podMetrics: Array.isArray(podMetrics) && selector !== '' ? src.podMetrics.matching(podMetrics, selector) : podMetrics,
+      metricValues, now,
+    },
     ...(scaleRead ? { scaleRead } : {}),
   };
 }

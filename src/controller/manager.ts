@@ -11,7 +11,9 @@ import type { KubeHttp } from '../kube/http.ts';
 import { Discovery, ScaleClient } from '../kube/scale.ts';
 import { PodMetricsSource } from '../metrics/pod-metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import type { HpaLike } from './conflicts.ts';
+import { conflictsIn, targetIndex, type HpaLike, type TargetIndex } from './conflicts.ts';
+import { NamespaceMemo } from './namespace-memo.ts';
+import { parseSelector, type Selector } from '../values/labels.ts';
 import { stripHpa, stripMetadata, stripPod } from './strip.ts';
 import { ResilientInformer } from './informer.ts';
 import { WorkQueue } from './queue.ts';
@@ -59,6 +61,8 @@ export class Manager {
   readonly #autoscalers: Caches<HorizontalAutoscaler & KubernetesObject>;
   readonly #pods: Caches<V1Pod>;
   readonly #hpas: Caches<V2HorizontalPodAutoscaler>;
+  readonly #podsBySelector = new NamespaceMemo<readonly Pod[]>();
+  readonly #targets = new NamespaceMemo<TargetIndex>();
   #leading = false;
   #workers: Promise<void>[] = [];
   #resync: NodeJS.Timeout | undefined;
@@ -103,19 +107,40 @@ export class Manager {
       http: o.http, scales, events: o.events, metrics, logger: o.logger, config: config.defaults,
       sources: {
         http: o.http, discovery, scales, podMetrics: new PodMetricsSource(o.http, config.metricsTickMs),
-        pods: (ns) => this.#pods.list(ns) as unknown as Pod[],
+        pods: (ns, selector) => this.#podsOf(ns, selector),
         onFetch: (type, seconds, failed) => { metrics.metricComputationDuration.observe({ action: 'none', error: failed ? 'internal' : 'none', metric_type: type }, seconds); },
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
-      autoscalers: (ns) => this.#autoscalers.list(ns),
-      hpas: (ns): readonly HpaLike[] => this.#hpas.list(ns),
+      conflicts: (self) => {
+        const ns = self.metadata?.namespace ?? '';
+        return conflictsIn(this.#targets.get(ns, '', () => targetIndex(this.#autoscalers.list(ns), this.#hpas.list(ns))), self);
+      },
     });
+    // Derived per-namespace values are dropped whenever an object they derive from changes.
+    const touching = <T extends KubernetesObject>(caches: Caches<T>, memo: NamespaceMemo<unknown>): void => {
+      const touch = (o: T): void => { memo.touch(o.metadata?.namespace ?? ''); };
+      for (const inf of caches.informers) { inf.on('add', touch); inf.on('update', touch); inf.on('delete', touch); }
+    };
+    touching(this.#pods, this.#podsBySelector);
+    touching(this.#autoscalers, this.#targets);
+    touching(this.#hpas, this.#targets);
 
     for (const inf of this.#autoscalers.informers) {
       inf.on('add', (obj) => { this.#queue.add(keyOf(obj)); });
       inf.on('update', (obj) => { this.#onUpdate(obj); });
       inf.on('delete', (obj) => { const k = keyOf(obj); this.#seen.delete(k); this.#queue.cancel(k); this.#reconciler.forget(k); });
     }
+  }
+
+  /** The namespace's cached pods the selector picks (all of them when it does not parse: the engine says why). */
+  #podsOf(ns: string, selector: string | undefined): readonly Pod[] {
+    const all = (): Pod[] => this.#pods.list(ns) as unknown as Pod[];
+    if (selector === undefined) return all();
+    return this.#podsBySelector.get(ns, selector, () => {
+      let parsed: Selector;
+      try { parsed = parseSelector(selector); } catch { return all(); }
+      return all().filter((p) => parsed.matches(p.metadata.labels));
+    });
   }
 
   // Status writes (ours included) arrive as updates: only spec, label or annotation changes are
@@ -137,6 +162,11 @@ export class Manager {
    */
   retained(): Record<string, number> {
     return { seen: this.#seen.size, ...this.#reconciler.retained(), ...this.#queue.retained() };
+  }
+
+  /** Namespaces with derived values held (pods by selector, target index); these live with the namespace, not per object. */
+  derived(): Record<string, number> {
+    return { podsBySelector: this.#podsBySelector.size, targets: this.#targets.size };
   }
   get synced(): boolean { return this.#autoscalers.synced && this.#pods.synced && this.#hpas.synced; }
 

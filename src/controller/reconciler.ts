@@ -14,7 +14,6 @@ import type { EventRecorder } from '../kube/events.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
 import type { ScaleClient } from '../kube/scale.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import { targetConflicts, type HpaLike } from './conflicts.ts';
 import { gather, type GatherSources } from './gather.ts';
 
 /** "93%" → 93, "250m" → 0.25, "1Gi" → 1073741824; undefined when absent or unparsable. */
@@ -29,8 +28,8 @@ export interface ReconcilerDeps {
   scales: ScaleClient;
   sources: GatherSources;
   autoscaler: (namespace: string, name: string) => HorizontalAutoscaler | undefined;
-  autoscalers: (namespace: string) => readonly HorizontalAutoscaler[];
-  hpas: (namespace: string) => readonly HpaLike[];
+  /** The other autoscalers and HPAs scaling this one's target (conflicts.ts). */
+  conflicts: (self: HorizontalAutoscaler) => string[];
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
@@ -134,7 +133,7 @@ export class Reconciler {
     let errorKind = 'none';
     try {
       const { snapshot, scaleRead } = await gather(this.#d.sources, autoscaler, now);
-      snapshot.targetConflicts = targetConflicts(autoscaler, this.#d.autoscalers(namespace), this.#d.hpas(namespace));
+      snapshot.targetConflicts = this.#d.conflicts(autoscaler);
       // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
       // where the object does not set its own.
       snapshot.config = this.#d.config;

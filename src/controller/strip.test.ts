@@ -37,6 +37,8 @@ describe('stripPod', () => {
     assert.deepEqual(p.spec?.containers, [{ name: 'app', resources: { requests: { cpu: '500m' } } }]);
     assert.deepEqual(p.spec?.initContainers, [{ name: 'proxy', restartPolicy: 'Always', resources: { requests: { cpu: '100m' } } }]);
     assert.deepEqual(Object.keys(o.status ?? {}).sort(), ['conditions', 'phase', 'startTime']);
+    assert.deepEqual(p.status?.conditions?.map((c) => c.type), ['Ready'], 'the readiness rules read the Ready condition only');
+    assert.deepEqual((o.metadata?.ownerReferences as unknown[])[0], { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true });
     assert.ok(JSON.stringify(p).length < 1000);
   });
 

@@ -48,4 +48,14 @@ describe('PodMetricsSource', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     assert.equal(source.size, 0);
   });
+  test('matching: the items a selector can pick, computed once per listing and selector', () => {
+    const { http } = counting(() => Promise.resolve({ items: [] }));
+    const source = new PodMetricsSource(http);
+    const item = (name: string, labels?: Record<string, string>) => ({ metadata: { name, ...(labels ? { labels } : {}) }, timestamp: '', window: '30s', containers: [] });
+    const items = [item('a', { app: 'web' }), item('b', { app: 'api' }), item('c')];
+    const picked = source.matching(items, 'app=web');
+    assert.deepEqual(picked.map((m) => m.metadata.name), ['a', 'c'], 'matching labels, and unlabelled items (the engine picks those by pod name)');
+    assert.equal(source.matching(items, 'app=web'), picked, 'memoized');
+    assert.equal(source.matching(items, 'app in ('), items, 'a selector that does not parse filters nothing: the engine reports it');
+  });
 });

@@ -2,6 +2,7 @@
 // that namespace: concurrent requests join the one in flight, and a result is reused while fresh.
 import type { PodMetrics } from '../engine/inputs.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
+import { parseSelector } from '../values/labels.ts';
 
 export type PodMetricsResult = readonly PodMetrics[] | { error: string };
 
@@ -10,12 +11,35 @@ export class PodMetricsSource {
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, { at: number; result: Promise<PodMetricsResult> }>();
+  /** Per listing, the items each selector picks: every autoscaler of a namespace filters one listing. */
+  readonly #selected = new WeakMap<readonly PodMetrics[], Map<string, readonly PodMetrics[]>>();
 
   /** maxAgeMs: how long one listing serves a namespace (the tick); keep it below the sync period. */
   constructor(http: KubeHttp, maxAgeMs = 5_000, now: () => number = Date.now) {
     this.#http = http;
     this.#maxAgeMs = maxAgeMs;
     this.#now = now;
+  }
+
+  /**
+   * The items of a listing a selector can pick: those whose pod labels match, and those without
+   * labels (the engine picks these by pod name). The engine filters again with the same rule, so
+   * this changes the work per evaluation, never a decision.
+   */
+  matching(items: readonly PodMetrics[], selector: string): readonly PodMetrics[] {
+    let bySelector = this.#selected.get(items);
+    if (!bySelector) {
+      bySelector = new Map();
+      this.#selected.set(items, bySelector);
+    }
+    let picked = bySelector.get(selector);
+    if (!picked) {
+      let matches: (labels: Record<string, string>) => boolean;
+      try { const parsed = parseSelector(selector); matches = (l) => parsed.matches(l); } catch { return items; } // the engine reports it
+      picked = items.filter((m) => !m.metadata.labels || matches(m.metadata.labels));
+      bySelector.set(selector, picked);
+    }
+    return picked;
   }
 
   /** Namespaces whose listing is held (Manager.retained). */
