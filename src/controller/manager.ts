@@ -11,7 +11,7 @@ import type { KubeHttp } from '../kube/http.ts';
 import { Discovery, ScaleClient } from '../kube/scale.ts';
 import { PodMetricsSource } from '../metrics/pod-metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import { conflictsIn, targetIndex, type HpaLike, type TargetIndex } from './conflicts.ts';
+import { conflictsIn, targetIndex, type TargetIndex } from './conflicts.ts';
 import { NamespaceMemo } from './namespace-memo.ts';
 import { parseSelector, type Selector } from '../values/labels.ts';
 import { stripHpa, stripMetadata, stripPod } from './strip.ts';
