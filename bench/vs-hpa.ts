@@ -37,6 +37,7 @@ import {
 import {
   cmdlineFlag, cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample,
 } from './vs-hpa-stats.ts';
+import { buildDist, imageLaunch } from './image-launch.ts';
 import { renderJson, renderText, type Row } from './vs-hpa-table.ts';
 import {
   createAutoscalers, createDeployments, createNamespaces, Load, pairs, pool, STEADY_MILLI, type Pair,
@@ -109,6 +110,8 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
 export async function benchVsHpa(o: VsHpaOptions): Promise<void> {
   const bins = controlPlaneBinaries();
   if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return; }
+  say('building dist/: kscale runs as its container image starts it');
+  buildDist();
   say(`${String(o.objects)} twin pairs in ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, windows of ${String(o.durationS)} s`);
 
   let load: Load | undefined;
@@ -249,13 +252,14 @@ subjects: [{ kind: ServiceAccount, name: upstream-hpa, namespace: ${NS} }]
 
   const kscaleStart = Date.now();
   const kscaleLog = join(benchDir, 'kscale.log');
+  const image = imageLaunch();
   const kscale = await ManagedProcess.start({
-    name: 'kscale', command: repo('scripts/node.sh'), logFile: kscaleLog,
-    args: [repo('src/cli/main.ts'), 'run', `--kubeconfig=${kubeconfigs.kscale}`, '--leader-elect=false', `--http-address=127.0.0.1:${String(kscalePort)}`,
+    name: 'kscale', command: image.command, logFile: kscaleLog,
+    args: [...image.args, 'run', `--kubeconfig=${kubeconfigs.kscale}`, '--leader-elect=false', `--http-address=127.0.0.1:${String(kscalePort)}`,
       `--sync-period=${String(SYNC_S)}s`, `--tolerance=${SETTINGS.tolerance}`, `--cpu-initialization-period=${SETTINGS.cpuInit}`,
       `--initial-readiness-delay=${SETTINGS.readinessDelay}`, `--downscale-stabilization=${SETTINGS.downscale}`,
       `--workers=${String(SETTINGS.workers)}`, '--log-level=info'],
-    env: { ...process.env, KUBECONFIG: kubeconfigs.kscale },
+    env: { ...process.env, ...image.env, KUBECONFIG: kubeconfigs.kscale },
   });
   ctx.procs.kscale = kscale;
   const kscaleMetrics = async (): Promise<Sample[] | undefined> => {
