@@ -1,17 +1,27 @@
-// npm run cluster:up / cluster:down: the embedded control plane (with kube-controller-manager) as a
-// background "cluster" for demos and manual poking with kubectl.
-//   up [extra kube-controller-manager flags]  start it detached; print `export KUBECONFIG=...`
+// npm run cluster:up / cluster:down / cluster:status: the embedded control plane (with
+// kube-controller-manager) as a background "cluster" for demos and manual poking with kubectl.
+//   up [--controller] [kube-controller-manager flags]  start it detached, install the
+//        HorizontalAutoscaler CRD (and with --controller run kscale's controller in it too);
+//        print `export KUBECONFIG=... PATH=...` (eval-able) on stdout
 //   down                                      stop it by the recorded PIDs and clean up
-//   status                                    print the recorded state
-// State lives in <cache>/cluster/ (state.json, supervisor.log, work/ with certs, kubeconfig, logs).
-// A detached Node "supervisor" owns the control plane; it also marks pods in `default` Running and
-// Ready, since there is no kubelet.
+//   status [--json]                           is it running, where, and the exports again
+// State lives in <cache>/cluster/ (state.json, supervisor.log, work/ with certs, kubeconfig, logs,
+// metrics.json for `kscale dev metrics`). A detached Node "supervisor" owns the control plane; it
+// also marks pods in `default` Running and Ready, since there is no kubelet, and applies
+// metrics.json to the fake metrics APIs whenever it changes.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binaryPath, kscaleCacheDir, startControlPlane, startPodReadier } from '../src/controlplane/index.ts';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { appliedFile, applyDevMetrics, clusterDir, metricsFile, patternNamespaces, readDevMetrics } from '../src/cli/dev.ts';
+import { parseConfig } from '../src/config.ts';
+import { binaryPath, startControlPlane, startPodReadier, type ControlPlane } from '../src/controlplane/index.ts';
+import { startController, type RunningController } from '../src/main.ts';
+import { createLogger } from '../src/observability/logger.ts';
+
+const CRD_FILE = new URL('../deploy/crd/horizontalautoscalers.kscale.dev.yaml', import.meta.url);
 
 interface State {
   supervisorPid: number;
@@ -22,9 +32,11 @@ interface State {
   workDir: string;
   pids?: Record<string, number>;
   startedAt: string;
+  /** kscale's controller, when started with --controller: its metrics and health endpoint. */
+  controllerUrl?: string;
 }
 
-const stateDir = join(kscaleCacheDir(), 'cluster');
+const stateDir = clusterDir();
 const stateFile = join(stateDir, 'state.json');
 const workDir = join(stateDir, 'work');
 const supervisorLog = join(stateDir, 'supervisor.log');
@@ -57,20 +69,22 @@ function printEnv(s: State): void {
   process.stdout.write(`export KUBECONFIG=${s.kubeconfig ?? ''}\n`);
   process.stdout.write(`export PATH=${bin}:$PATH\n`);
   say(`apiserver ${s.server ?? '?'}; kubectl v1.36.3 at ${s.kubectl ?? ''} (the system kubectl may be outside the version skew)`);
-  say('pods in namespace "default" are marked Running+Ready automatically (there is no kubelet); stop with `npm run cluster:down`');
+  say(`HorizontalAutoscaler CRD installed; kscale controller ${s.controllerUrl ? `running (metrics and health at ${s.controllerUrl})` : 'not running (npm run cluster:up -- --controller runs one here, or run your own: npm run kscale -- run)'}`);
+  say('pods in namespace "default" are marked Running+Ready automatically (there is no kubelet); fake metrics: npm run --silent kscale -- dev metrics set default/POD cpu=250m');
+  say('stop with `npm run cluster:down`; `npm run cluster:status` prints these lines again');
 }
 
-async function up(kcmArgs: string[]): Promise<number> {
+async function up(args: string[]): Promise<number> {
   const existing = await readState();
   if (existing && alive(existing.supervisorPid) && existing.ready) {
-    say(`already running (supervisor PID ${String(existing.supervisorPid)})`);
+    say(`already running (supervisor PID ${String(existing.supervisorPid)}); cluster:down first to change its flags`);
     printEnv(existing);
     return 0;
   }
   if (existing) await down(); // stale state from a crashed run
   await mkdir(stateDir, { recursive: true });
   const fd = openSync(supervisorLog, 'w');
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', ...kcmArgs],
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', ...args],
     { detached: true, stdio: ['ignore', fd, fd] }); // own session: survives the npm command
   closeSync(fd);
   child.unref();
@@ -88,16 +102,62 @@ async function up(kcmArgs: string[]): Promise<number> {
   return 1;
 }
 
-async function serve(kcmArgs: string[]): Promise<void> {
+/**
+ * Applies metrics.json to the fake metrics APIs whenever it changes, and acknowledges its version;
+ * entries with a pod pattern (web-*) are applied again when the matching pods change.
+ */
+function followDevMetrics(cp: ControlPlane): { stop(): void } {
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  let seen = 0;
+  let podsSeen = '';
+  let busy = false;
+  const tick = async (): Promise<void> => {
+    const mtime = (await stat(metricsFile()).catch(() => undefined))?.mtimeMs ?? 0;
+    const metrics = await readDevMetrics();
+    const pods = new Map<string, string[]>();
+    for (const namespace of patternNamespaces(metrics)) {
+      pods.set(namespace, (await core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.name ?? '').sort());
+    }
+    const podsNow = JSON.stringify([...pods]);
+    if (mtime === seen && podsNow === podsSeen) return;
+    applyDevMetrics(cp.metrics, metrics, pods);
+    if (mtime !== seen) console.log(`fake metrics: applied version ${String(metrics.version)}`);
+    seen = mtime;
+    podsSeen = podsNow;
+    await writeFile(appliedFile(), `${String(metrics.version)}\n`);
+  };
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    tick().catch((e: unknown) => { console.log(`fake metrics: ${(e as Error).message}`); }).finally(() => { busy = false; });
+  }, 500);
+  return { stop: () => { clearInterval(timer); } };
+}
+
+async function serve(args: string[]): Promise<void> {
+  const withController = args.includes('--controller');
+  const kcmArgs = args.filter((a) => a !== '--controller');
   await rm(workDir, { recursive: true, force: true });
+  // A new cluster starts without fake metrics (`kscale dev metrics set` programs them).
+  await Promise.all([rm(metricsFile(), { force: true }), rm(appliedFile(), { force: true })]);
   const base: State = { supervisorPid: process.pid, ready: false, workDir, startedAt: new Date().toISOString() };
   await writeFile(stateFile, JSON.stringify(base, null, 2));
   const cp = await startControlPlane({ controllerManager: true, controllerManagerArgs: kcmArgs, workDir });
+  await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
   const readier = startPodReadier(cp.kubeConfig, 'default');
+  const devMetrics = followDevMetrics(cp);
+  let controller: RunningController | undefined;
+  if (withController) {
+    // One local replica: no Lease; its logs (JSON) go to supervisor.log.
+    controller = await startController(parseConfig(['--http-address=127.0.0.1:0', '--leader-elect=false']), cp.kubeConfig, createLogger({ format: 'json' }));
+  }
   let stopping = false;
   const shutdown = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // Reverse start order: nothing may still use the control plane when it goes.
+    await controller?.stop();
+    devMetrics.stop();
     await readier.stop();
     await cp.stop();
     await rm(workDir, { recursive: true, force: true });
@@ -105,9 +165,12 @@ async function serve(kcmArgs: string[]): Promise<void> {
     process.exit(0);
   };
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => { void shutdown(); });
-  const state: State = { ...base, ready: true, server: cp.server, kubeconfig: cp.kubeconfigPath, kubectl: binaryPath('kubectl'), pids: { ...cp.pids } };
+  const state: State = {
+    ...base, ready: true, server: cp.server, kubeconfig: cp.kubeconfigPath, kubectl: binaryPath('kubectl'), pids: { ...cp.pids },
+    ...(controller ? { controllerUrl: controller.url } : {}),
+  };
   await writeFile(stateFile, JSON.stringify(state, null, 2));
-  console.log(`ready: ${cp.server} pids ${JSON.stringify(cp.pids)}`);
+  console.log(`ready: ${cp.server} pids ${JSON.stringify(cp.pids)}${controller ? `; kscale controller at ${controller.url}` : ''}`);
   setInterval(() => { /* keep the supervisor alive until signalled */ }, 60_000);
 }
 
@@ -131,10 +194,17 @@ async function down(): Promise<number> {
   return 0;
 }
 
-async function status(): Promise<number> {
+async function status(args: string[]): Promise<number> {
   const s = await readState();
-  if (!s) { say('not running'); return 1; }
-  process.stdout.write(`${JSON.stringify({ ...s, supervisorAlive: alive(s.supervisorPid) }, null, 2)}\n`);
+  const running = s !== undefined && alive(s.supervisorPid) && s.ready;
+  if (args.includes('--json')) {
+    process.stdout.write(`${JSON.stringify(s ? { ...s, supervisorAlive: alive(s.supervisorPid) } : { running: false }, null, 2)}\n`);
+    return running ? 0 : 1;
+  }
+  if (!s) { say('not running; start it with `npm run cluster:up`'); return 1; }
+  if (!running) { say(`not running (stale state from supervisor PID ${String(s.supervisorPid)}; see ${supervisorLog}); npm run cluster:down cleans up`); return 1; }
+  say(`running since ${s.startedAt} (supervisor PID ${String(s.supervisorPid)}; ${Object.entries(s.pids ?? {}).map(([n, p]) => `${n} ${String(p)}`).join(', ')})`);
+  printEnv(s);
   return 0;
 }
 
@@ -142,9 +212,9 @@ const [cmd = '', ...rest] = process.argv.slice(2);
 switch (cmd) {
   case 'up': process.exitCode = await up(rest); break;
   case 'down': process.exitCode = await down(); break;
-  case 'status': process.exitCode = await status(); break;
+  case 'status': process.exitCode = await status(rest); break;
   case 'serve': await serve(rest); break;
   default:
-    say('usage: scripts/node.sh scripts/cluster.ts up [kube-controller-manager flags...] | down | status');
+    say('usage: scripts/node.sh scripts/cluster.ts up [--controller] [kube-controller-manager flags...] | down | status [--json]');
     process.exitCode = 2;
 }

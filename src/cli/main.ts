@@ -6,6 +6,7 @@ import { completionCommand, completionUsage, SHELLS, type CompletionEntry } from
 import { convertCommand, convertUsage } from './convert.ts';
 import { decideLiveUsage, decideOrLive } from './decide-live.ts';
 import { demoCommand, demoUsage } from './demo.ts';
+import { devCommand, devUsage } from './dev.ts';
 import { runCommand, runUsage } from './run.ts';
 import { simulateCommand, simulateUsage } from './simulate.ts';
 import { snapshotCommand, snapshotUsage } from './snapshot.ts';
@@ -33,6 +34,7 @@ export const commands: Record<string, CommandEntry> = {
   simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations', usage: simulateUsage },
   snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)', usage: snapshotUsage },
   convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers', usage: convertUsage },
+  dev: { run: devCommand, summary: 'program the fake metrics APIs of the background cluster (npm run cluster:up)', usage: devUsage, words: ['metrics'] },
   completion: { run: (args, io) => completionCommand(args, io, completionEntries), summary: 'print a shell completion script (bash, zsh, fish)', usage: completionUsage, words: SHELLS },
   version: { run: versionCommand, summary: 'print the version, commit and build date', usage: versionUsage },
 };

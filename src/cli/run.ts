@@ -13,11 +13,11 @@ const CRD_FILE = new URL('../../deploy/crd/horizontalautoscalers.kscale.dev.yaml
 
 export const runUsage = `${configUsage()}  --embedded[=auto]             start a local control plane (auto: only when no cluster is configured)\n`;
 
-interface Embedded { kc: KubeConfig; kubeconfigPath: string; stop(): Promise<void> }
+interface Embedded { kc: KubeConfig; kubeconfigPath: string; announce(): void; stop(): Promise<void> }
 
 async function startEmbedded(io: CommandIO): Promise<Embedded> {
   const { ensureControlPlaneBinaries, startControlPlane, startPodReadier, binaryPath } = await import('../controlplane/index.ts');
-  const { DEMO_NAMESPACE, startDemo } = await import('./embedded-demo.ts');
+  const { DEMO_NAMESPACE, embeddedBanner, remindWatchInstructions, startDemo } = await import('./embedded-demo.ts');
   io.err('kscale: starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
   await ensureControlPlaneBinaries();
   const cp = await startControlPlane({ controllerManager: true });
@@ -26,19 +26,13 @@ async function startEmbedded(io: CommandIO): Promise<Embedded> {
     // No kubelet here: pods are marked Running and Ready as they appear.
     const readiers = [startPodReadier(cp.kubeConfig, 'default'), startPodReadier(cp.kubeConfig, DEMO_NAMESPACE)];
     const demo = await startDemo(cp);
-    io.err([
-      `kscale: embedded control plane ready at ${cp.server}`,
-      `  demo: Deployment ${DEMO_NAMESPACE}/worker, autoscaled on a queue whose depth rises and falls over 6 minutes`,
-      '  in another terminal:',
-      `    export KUBECONFIG=${cp.kubeconfigPath} PATH=${dirname(binaryPath('kubectl'))}:$PATH`,
-      `    kubectl get hza -n ${DEMO_NAMESPACE} -w        # -o wide adds Desired, Last Scale, Reason`,
-      `    kubectl events -n ${DEMO_NAMESPACE} -w`,
-      '  Ctrl-C stops everything.',
-      '',
-    ].join('\n'));
+    // Printed once the controller runs (after its startup lines), and again on demand.
+    const banner = embeddedBanner(cp.server, cp.kubeconfigPath, dirname(binaryPath('kubectl')));
+    let reminders: { stop(): void } | undefined;
     return {
       kc: cp.kubeConfig, kubeconfigPath: cp.kubeconfigPath,
-      stop: async () => { demo.stop(); await Promise.all(readiers.map((r) => r.stop())); await cp.stop(); },
+      announce: () => { io.err(banner); reminders ??= remindWatchInstructions(() => { io.err(banner); }, cp.kubeConfig); },
+      stop: async () => { reminders?.stop(); demo.stop(); await Promise.all(readiers.map((r) => r.stop())); await cp.stop(); },
     };
   } catch (e) {
     await cp.stop();
@@ -100,6 +94,7 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
     throw e;
   }
   if (controller) io.err(`kscale: controller running; health at ${controller.url}/healthz, metrics ${controller.metricsUrl ? `at ${controller.metricsUrl}/metrics` : 'off'}\n`);
+  embedded?.announce();
   const code = await stop.wait;
   await controller?.stop();
   await embedded?.stop();
@@ -128,8 +123,9 @@ function stopSignal(io: CommandIO, deadlineMs: number): { wait: Promise<number>;
     io.err(`kscale: ${sig}: shutting down\n`);
     end(0);
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  // First in line: the controller stops before the embedded control plane's own teardown handler runs.
+  process.prependListener('SIGTERM', onSignal);
+  process.prependListener('SIGINT', onSignal);
   return { wait, get requested() { return requested; }, signal: aborter.signal, fatal: () => { end(1); } };
 }
 

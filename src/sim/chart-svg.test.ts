@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { autoscaler, cpuUtilization } from '../../test/support/builders.ts';
 import type { MetricSpec } from '../api/types.ts';
-import { renderSvg } from './chart-svg.ts';
+import { loadAxisMax, renderSvg } from './chart-svg.ts';
 import { renderHtml } from './report-html.ts';
 import { simulate } from './simulate.ts';
 import { parseCsvTrace } from './trace-csv.ts';
@@ -26,7 +26,7 @@ describe('SVG chart', () => {
     assert.equal(root.name, 'svg');
     assert.equal(root.attributes.xmlns, 'http://www.w3.org/2000/svg');
     const title = findAll(root, (e) => e.name === 'title')[0]?.text;
-    assert.equal(title, 'kscale simulate — load & <more>.csv: slow & steady vs quick');
+    assert.equal(title, 'kscale simulate — load & <more>.csv replayed: slow & steady vs quick');
     assert.match(svg, /load &amp; &lt;more&gt;\.csv/, 'names are escaped');
   });
 
@@ -50,12 +50,45 @@ describe('SVG chart', () => {
   test('has the target line, axis labels with ticks, a maxReplicas line per distinct max, and a legend', () => {
     assert.equal(byClass(root, 'ks-target').length, 2, 'the target line and its legend swatch');
     const texts = findAll(root, (e) => e.name === 'text').map((e) => e.text);
-    for (const want of ['usage / target', 'replicas', 'time since the start of the trace (m:ss)', '0:00', '10:00', '100%', 'max 10', 'max 12', 'cpu / target', 'queue / target']) {
+    for (const want of ['usage / target', 'replicas', 'time since the start of the trace (m:ss)', '0:00', '10:00', '100%', 'max 10', 'max 12', 'cpu utilization / target', 'queue per pod / target']) {
       assert.ok(texts.includes(want), `missing text ${want}`);
     }
     assert.equal(byClass(root, 'ks-limit').length, 2);
     const legend = byClass(root, 'ks-legend')[0];
-    assert.deepEqual(legend?.children.filter((e) => e.name === 'text').map((e) => e.text), ['slow & steady', 'quick', 'cpu / target', 'queue / target', 'target']);
+    assert.deepEqual(legend?.children.filter((e) => e.name === 'text').map((e) => e.text), ['slow & steady', 'quick', 'cpu utilization / target', 'queue per pod / target', 'target']);
+  });
+
+  test('the usage axis ends above the highest point, with room for the tolerance band', () => {
+    for (const peak of [0, 0.4, 1.4, 1.5, 2, 2.5, 3, 9.5, 11.6, 40]) {
+      const { max, step } = loadAxisMax(peak);
+      assert.ok(max >= 1.5, `peak ${peak}: max ${max}`);
+      assert.ok(max >= peak * 1.05, `peak ${peak}: max ${max} leaves no headroom`);
+      assert.ok(max <= Math.max(1.5, peak) * 1.6, `peak ${peak}: max ${max} wastes the panel`);
+      assert.ok(Math.abs(max / step - Math.round(max / step)) < 1e-9 && max / step <= 7, `peak ${peak}: step ${step}`);
+    }
+    // The demo's queue peaks at 250 % of target: the top gridline is above it, not on it.
+    assert.equal(loadAxisMax(2.5).max, 3);
+  });
+
+  test('legend names metrics readably; a long legend wraps to a second row inside the chart', () => {
+    const external: MetricSpec = { type: 'External', external: { metric: { name: 'queue_messages_ready_for_the_orders_service', selector: { matchLabels: { queue: 'orders', region: 'eu-west-1' } } }, target: { type: 'AverageValue', averageValue: '10' } } };
+    const long = parseCsvTrace('time,cpu,queue_messages_ready_for_the_orders_service\n0,1,20\n60,1,20\n', 't.csv');
+    const c = autoscaler({ minReplicas: 1, maxReplicas: 10, metrics: [cpuUtilization(50), external] });
+    const chart = parseXml(renderSvg(simulate([{ name: 'a-rather-long-configuration-name', file: 'a.yaml', autoscaler: c }, { name: 'another-long-configuration-name', file: 'b.yaml', autoscaler: c }], long)));
+    const texts = byClass(chart, 'ks-legend')[0]?.children.filter((e) => e.name === 'text') ?? [];
+    assert.deepEqual(texts.map((t) => t.text), ['a-rather-long-configuration-name', 'another-long-configuration-name', 'cpu utilization / target',
+      'queue_messages_ready_for_the_orders_service{queue=orders,region=eu-west-1} per pod / target', 'target']);
+    const rows = new Set(texts.map((t) => t.attributes.y));
+    assert.equal(rows.size, 2, 'two rows');
+    for (const t of texts) assert.ok(Number(t.attributes.x) + (t.text.length * 6.6) <= 960, `${t.text} runs off the edge`);
+  });
+
+  test('a caller names what the chart shows: title, description and the time axis\'s origin', () => {
+    const chart = parseXml(renderSvg(sim, { title: 'kscale demo — live', description: 'measured live', origin: 'the demo started' }));
+    assert.ok(findAll(chart, (e) => e.name === 'text').some((e) => e.text === 'time since the demo started (m:ss)'));
+    assert.equal(findAll(chart, (e) => e.name === 'title')[0]?.text, 'kscale demo — live');
+    assert.equal(findAll(chart, (e) => e.name === 'desc')[0]?.text, 'measured live');
+    assert.ok(!JSON.stringify(chart).includes('kscale simulate'));
   });
 
   test('is identical for identical input', () => {

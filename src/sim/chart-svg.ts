@@ -2,6 +2,7 @@
 // ratio of its target, with the target line and the tolerance band; below each configuration's
 // replicas as a step line, with maxReplicas. One colour per configuration, one dash per metric.
 import { clock, percent } from './format.ts';
+import { metricLabel } from './metric-columns.ts';
 import { replicasAfter } from './summary.ts';
 import { usedColumns, type SimulatedConfiguration, type Simulation } from './simulate.ts';
 
@@ -46,7 +47,7 @@ function gappedPath(points: readonly { x: number; y: number | null }[]): string 
   return d;
 }
 
-interface Axes { end: number; x: (t: number) => number; startTime?: string }
+interface Axes { end: number; x: (t: number) => number; origin: string }
 
 function timeAxis(a: Axes): string[] {
   const step = niceStep(a.end, 10, TIME_STEPS);
@@ -56,7 +57,7 @@ function timeAxis(a: Axes): string[] {
     for (const p of [LOAD, REPLICAS]) out.push(`<line class="ks-grid" x1="${x}" y1="${p.top}" x2="${x}" y2="${p.top + p.height}"/>`);
     out.push(`<text x="${x}" y="${REPLICAS.top + REPLICAS.height + 18}" text-anchor="middle">${clock(t)}</text>`);
   }
-  out.push(`<text class="ks-label" x="${f(LEFT + PLOT_W / 2)}" y="${REPLICAS.top + REPLICAS.height + 40}" text-anchor="middle">${escapeXml(`time since ${a.startTime ?? 'the start of the trace'} (${a.end >= 3600 ? 'h:mm:ss' : 'm:ss'})`)}</text>`, '</g>');
+  out.push(`<text class="ks-label" x="${f(LEFT + PLOT_W / 2)}" y="${REPLICAS.top + REPLICAS.height + 40}" text-anchor="middle">${escapeXml(`time since ${a.origin} (${a.end >= 3600 ? 'h:mm:ss' : 'm:ss'})`)}</text>`, '</g>');
   return out;
 }
 
@@ -72,11 +73,18 @@ function valueAxis(panel: { top: number; height: number }, max: number, step: nu
   return out;
 }
 
-function loadPanel(configs: readonly SimulatedConfiguration[], columns: readonly string[], a: Axes): string[] {
-  let peak = 1.5;
+/** The top of the usage axis: at least 150 % (room for the band), and above the highest point by a margin. */
+export function loadAxisMax(peakRatio: number): { max: number; step: number } {
+  // 6 % headroom: a line that ends exactly on the frame reads as clipped.
+  const top = Math.max(1.5, peakRatio * 1.06);
+  const step = niceStep(top * 100, 6) / 100;
+  return { max: Math.ceil(top / step - 1e-9) * step, step };
+}
+
+function loadPanel(configs: readonly SimulatedConfiguration[], columns: readonly string[], labels: ReadonlyMap<string, string>, a: Axes): string[] {
+  let peak = 0;
   for (const c of configs) for (const t of c.ticks) for (const col of columns) peak = Math.max(peak, t.ratio[col] ?? 0);
-  const step = niceStep(peak * 100, 6) / 100;
-  const max = Math.ceil(peak / step) * step;
+  const { max, step } = loadAxisMax(peak);
   const y = (r: number): number => LOAD.top + LOAD.height - (r / max) * LOAD.height;
   const out = valueAxis(LOAD, max, step, 'usage / target', (v) => percent(v));
   const first = configs[0];
@@ -93,7 +101,7 @@ function loadPanel(configs: readonly SimulatedConfiguration[], columns: readonly
       const d = gappedPath(c.ticks.map((t) => ({ x: a.x(t.t), y: t.ratio[col] == null ? null : y(t.ratio[col]) })));
       if (d === '') return;
       const dash = DASHES[j % DASHES.length] ?? '';
-      out.push(`<path class="ks-series ks-load" data-config="${escapeXml(c.name)}" data-metric="${escapeXml(col)}" d="${d}" stroke="${configColour(i)}"${dash ? ` stroke-dasharray="${dash}"` : ''}><title>${escapeXml(`${col} / target (${c.name})`)}</title></path>`);
+      out.push(`<path class="ks-series ks-load" data-config="${escapeXml(c.name)}" data-metric="${escapeXml(col)}" d="${d}" stroke="${configColour(i)}"${dash ? ` stroke-dasharray="${dash}"` : ''}><title>${escapeXml(`${labels.get(col) ?? col} / target (${c.name})`)}</title></path>`);
     });
   });
   return out;
@@ -123,36 +131,61 @@ function replicasPanel(configs: readonly SimulatedConfiguration[], a: Axes): str
   return out;
 }
 
-function legend(configs: readonly SimulatedConfiguration[], columns: readonly string[]): string[] {
+function legend(configs: readonly SimulatedConfiguration[], columns: readonly string[], labels: ReadonlyMap<string, string>): string[] {
   const out = ['<g class="ks-legend">'];
   let x = LEFT;
-  const y = 58;
-  const item = (swatch: string, label: string): void => {
-    out.push(swatch.replace(/X1/g, f(x)).replace(/X2/g, f(x + 26)), `<text x="${f(x + 32)}" y="${y + 4}">${escapeXml(label)}</text>`);
-    x += 44 + label.length * 6.6;
+  let y = 52;
+  const item = (swatch: (x1: string, x2: string, y: number) => string, label: string): void => {
+    const width = 44 + label.length * 6.6;
+    // Long metric names: a second row rather than text running off the right edge.
+    if (x > LEFT && x + width > W - 8) { x = LEFT; y += 16; }
+    out.push(swatch(f(x), f(x + 26), y), `<text x="${f(x + 32)}" y="${y + 4}">${escapeXml(label)}</text>`);
+    x += width;
   };
   configs.forEach((c, i) => {
-    item(`<line x1="X1" y1="${y}" x2="X2" y2="${y}" stroke="${configColour(i)}" stroke-width="3"/>`, c.name);
+    item((x1, x2, y) => `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${configColour(i)}" stroke-width="3"/>`, c.name);
   });
   columns.forEach((col, j) => {
     const dash = DASHES[j % DASHES.length] ?? '';
-    item(`<line x1="X1" y1="${y}" x2="X2" y2="${y}" stroke="#555" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`, `${col} / target`);
+    item((x1, x2, y) => `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="#555" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`, `${labels.get(col) ?? col} / target`);
   });
-  item(`<line class="ks-target" x1="X1" y1="${y}" x2="X2" y2="${y}"/>`, 'target');
+  item((x1, x2, y) => `<line class="ks-target" x1="${x1}" y1="${y}" x2="${x2}" y2="${y}"/>`, 'target');
   out.push('</g>');
   return out;
 }
 
-export function renderSvg(sim: Simulation): string {
+/** Readable names for the trace columns, from the first configuration that uses each. */
+function columnLabels(configs: readonly SimulatedConfiguration[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const c of configs) for (const m of c.replay.columns) if (!labels.has(m.column)) labels.set(m.column, metricLabel(m));
+  return labels;
+}
+
+export interface ChartText {
+  /** Default: what `kscale simulate` replayed and which configurations. */
+  title?: string;
+  /** The SVG's <desc>, for screen readers. */
+  description?: string;
+  /** What the time axis counts from: "time since <origin>"; default the trace's start. */
+  origin?: string;
+}
+
+/** What `kscale simulate` charts: a trace replayed under one or two configurations. */
+export function simulateTitle(sim: Simulation): string {
+  return `kscale simulate — ${sim.trace.source} replayed: ${sim.configurations.map((c) => c.name).join(' vs ')}`;
+}
+
+export function renderSvg(sim: Simulation, text: ChartText = {}): string {
   const configs = sim.configurations;
   const columns = usedColumns(sim);
+  const labels = columnLabels(configs);
   const end = Math.max(sim.trace.endSeconds, ...configs.map((c) => c.syncPeriodSeconds));
-  const a: Axes = { end, x: (t) => LEFT + (Math.min(t, end) / end) * PLOT_W, ...(sim.trace.startTime ? { startTime: sim.trace.startTime } : {}) };
-  const title = `kscale simulate — ${sim.trace.source}: ${configs.map((c) => c.name).join(' vs ')}`;
+  const a: Axes = { end, x: (t) => LEFT + (Math.min(t, end) / end) * PLOT_W, origin: text.origin ?? sim.trace.startTime ?? 'the start of the trace' };
+  const title = text.title ?? simulateTitle(sim);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="ks-title">`,
     `<title id="ks-title">${escapeXml(title)}</title>`,
-    `<desc>${escapeXml(`Usage of ${columns.join(', ')} as a ratio of target (top) and replicas over time (bottom) when replaying ${sim.trace.source}.`)}</desc>`,
+    `<desc>${escapeXml(text.description ?? `Usage of ${columns.map((c) => labels.get(c) ?? c).join(', ')} as a ratio of target (top) and replicas over time (bottom) when replaying ${sim.trace.source}.`)}</desc>`,
     '<style>',
     '  text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 11px; fill: #222; }',
     '  .ks-title { font-size: 16px; font-weight: bold; }',
@@ -168,9 +201,9 @@ export function renderSvg(sim: Simulation): string {
     '</style>',
     `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
     `<text class="ks-title" x="${LEFT}" y="28">${escapeXml(title)}</text>`,
-    ...legend(configs, columns),
+    ...legend(configs, columns, labels),
     ...timeAxis(a),
-    ...loadPanel(configs, columns, a),
+    ...loadPanel(configs, columns, labels, a),
     ...replicasPanel(configs, a),
     '</svg>',
   ].join('\n') + '\n';

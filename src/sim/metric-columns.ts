@@ -1,7 +1,8 @@
 // Which trace column feeds which of the autoscaler's metrics: Resource and ContainerResource by
 // resource name ("cpu", "memory"), Pods, Object and External metrics by metric name.
 import { DEFAULT_METRICS } from '../api/defaults.ts';
-import type { HorizontalAutoscalerSpec, MetricSpec } from '../api/types.ts';
+import type { HorizontalAutoscalerSpec, MetricSpec, MetricTarget } from '../api/types.ts';
+import { metricIdentity } from '../values/labels.ts';
 
 export type ColumnKind = 'resource' | 'pods' | 'object' | 'external';
 
@@ -37,6 +38,31 @@ export function metricColumns(spec: HorizontalAutoscalerSpec): MetricColumn[] {
     if (c) out.push({ index, ...c, spec: m });
   });
   return out;
+}
+
+/**
+ * A metric as people read it in a chart's legend: "cpu utilization", "memory per pod",
+ * "queue_messages_ready{queue=orders} per pod", "requests of Ingress/main". What is divided by
+ * pods follows the target that is set (averageUtilization, averageValue), as the engine does.
+ */
+export function metricLabel(c: MetricColumn): string {
+  const m = c.spec;
+  const perPod = (t: MetricTarget | undefined): string => (t?.averageValue !== undefined ? ' per pod' : '');
+  switch (m.type) {
+    case 'Resource':
+      return m.resource?.target.averageUtilization !== undefined ? `${c.column} utilization` : `${c.column} per pod`;
+    case 'ContainerResource': {
+      const r = m.containerResource;
+      return `${c.column} ${r?.target.averageUtilization !== undefined ? 'utilization' : 'per pod'} of container ${r?.container ?? '?'}`;
+    }
+    case 'Pods': return `${metricIdentity(c.column, m.pods?.metric.selector)} per pod`;
+    case 'Object': {
+      const o = m.object;
+      return `${metricIdentity(c.column, o?.metric.selector)} of ${o?.describedObject.kind ?? '?'}/${o?.describedObject.name ?? '?'}${perPod(o?.target)}`;
+    }
+    case 'External': return `${metricIdentity(c.column, m.external?.metric.selector)}${perPod(m.external?.target)}`;
+    default: return c.column;
+  }
 }
 
 /** Problems when the trace lacks a column the autoscaler needs (empty when all are there). */

@@ -1,6 +1,6 @@
 // `--out report.html`: one self-contained page with the chart (inline SVG), the summary table,
 // the differences and each configuration's timeline of notable ticks.
-import { renderSvg, escapeXml } from './chart-svg.ts';
+import { renderSvg, escapeXml, simulateTitle } from './chart-svg.ts';
 import { clock } from './format.ts';
 import { loadCell, notableTicks, reasonCell, replicasCell, summaryRows } from './report-text.ts';
 import { usedColumns, type Simulation } from './simulate.ts';
@@ -14,7 +14,7 @@ function htmlTable(rows: readonly (readonly string[])[], headerRow = true): stri
 
 export function renderHtml(sim: Simulation): string {
   const columns = usedColumns(sim);
-  const title = `kscale simulate — ${sim.trace.source}: ${sim.configurations.map((c) => c.name).join(' vs ')}`;
+  const title = simulateTitle(sim);
   const parts = [
     '<!DOCTYPE html>',
     '<html lang="en">',

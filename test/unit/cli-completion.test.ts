@@ -61,7 +61,7 @@ describe('bash', () => {
     const syntax = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
     assert.equal(syntax.status, 0, syntax.stderr);
     assert.deepEqual(bashComplete(file, ['kscale', '']), Object.keys(commands));
-    assert.deepEqual(bashComplete(file, ['kscale', 'de']), ['decide', 'demo']);
+    assert.deepEqual(bashComplete(file, ['kscale', 'de']), ['decide', 'demo', 'dev']);
     assert.deepEqual(bashComplete(file, ['kscale', 'w']), ['why']);
     assert.deepEqual(bashComplete(file, ['kscale', '--v']), ['--version']);
     assert.deepEqual(bashComplete(file, ['kscale', 'why', '--k']), ['--kubeconfig']);
@@ -134,7 +134,7 @@ describe('fish', () => {
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0] ?? '');
     };
-    assert.deepEqual(complete('kscale de'), ['decide', 'demo']);
+    assert.deepEqual(complete('kscale de'), ['decide', 'demo', 'dev']);
     assert.deepEqual(complete('kscale why --con'), ['--context']);
     assert.deepEqual(complete('kscale completion ').sort(), ['bash', 'fish', 'zsh']);
   });

@@ -4,11 +4,18 @@
 // name used in a matcher or a grouping must be one of that metric's labels or a scrape target label,
 // and the expressions must be well-formed. A small PromQL scanner does the extraction; its own
 // tests come first so a scanner that silently finds nothing cannot make the asset tests pass.
+// Then Prometheus's own promtool checks the rules (`check rules`) and when each alert fires
+// (`test rules` on synthetic series); it is Debian's `prometheus` package, which .ci/run installs.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { ControllerMetrics } from '../../src/observability/metrics.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -529,3 +536,168 @@ describe('PrometheusRule (deploy/overlays/prometheus/prometheusrule.yaml)', asyn
     for (const e of monitor.spec.endpoints) assert.equal(e.honorLabels, true, 'servicemonitor.yaml endpoints need honorLabels: true');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+
+/** promtool on PATH, if any. */
+function findPromtool(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const file = join(dir, 'promtool');
+    try { accessSync(file, constants.X_OK); return file; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+const promtool = findPromtool();
+// CI (KSCALE_REQUIRE_CONTROL_PLANE=1) installs promtool: there a missing one fails, elsewhere it skips.
+const promtoolRequired = process.env.KSCALE_REQUIRE_CONTROL_PLANE === '1';
+const promtoolSuite = promtool || promtoolRequired ? {} : { skip: 'promtool is not installed (apt-get install prometheus); set KSCALE_REQUIRE_CONTROL_PLANE=1 to make this a failure' };
+
+describe('PrometheusRule under promtool (Prometheus\'s own parser and rule engine)', promtoolSuite, () => {
+  const run = promisify(execFile);
+  const doc = parseYaml(read('deploy/overlays/prometheus/prometheusrule.yaml')) as PrometheusRule;
+  let dir = '';
+  const tool = async (args: string[]): Promise<{ ok: boolean; text: string }> => {
+    if (!promtool) assert.fail('promtool is not installed but KSCALE_REQUIRE_CONTROL_PLANE=1: apt-get install prometheus (.ci/run does)');
+    try {
+      const { stdout, stderr } = await run(promtool, args, { cwd: dir });
+      return { ok: true, text: stdout + stderr };
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string };
+      return { ok: false, text: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+    }
+  };
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'kscale-promtool-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  test('promtool check rules passes, with every lint', async () => {
+    // A PrometheusRule's spec is a Prometheus rule file.
+    await writeFile(join(dir, 'rules.yaml'), stringify(doc.spec));
+    const r = await tool(['check', 'rules', '--lint=all', '--lint-fatal', 'rules.yaml']);
+    assert.ok(r.ok, r.text);
+    assert.match(r.text, /SUCCESS: 6 rules found/);
+  });
+
+  test('promtool check rules refuses a broken expression and a broken template (so the check above means something)', async () => {
+    const broken = structuredClone(doc.spec);
+    broken.groups[0]!.rules[0]!.expr = 'sum(rate(kscale_reconciliations_total[5m])';
+    await writeFile(join(dir, 'broken-expr.yaml'), stringify(broken));
+    const r1 = await tool(['check', 'rules', 'broken-expr.yaml']);
+    assert.ok(!r1.ok, r1.text);
+    assert.match(r1.text, /unclosed left parenthesis|parse error/);
+    const badTemplate = structuredClone(doc.spec);
+    badTemplate.groups[0]!.rules[0]!.annotations = { summary: '{{ $labels.job ' };
+    await writeFile(join(dir, 'broken-template.yaml'), stringify(badTemplate));
+    const r2 = await tool(['check', 'rules', 'broken-template.yaml']);
+    assert.ok(!r2.ok, r2.text);
+    assert.match(r2.text, /template/);
+  });
+
+  test('each alert fires when, and only when, its name says (promtool test rules on synthetic series)', async () => {
+    // Annotations are left out: promtool compares them whole, and check rules covers their templates.
+    const rules = structuredClone(doc.spec);
+    for (const g of rules.groups) for (const r of g.rules) delete r.annotations;
+    await writeFile(join(dir, 'alerts.yaml'), stringify(rules));
+    const scrape = 'job="kscale-controller-metrics",namespace="kscale-system",instance="10.0.0.1:8080"';
+    const obj = 'job="kscale-controller-metrics",namespace="shop",name="web",instance="10.0.0.1:8080"';
+    const obj2 = 'job="kscale-controller-metrics",namespace="shop",name="fixed",instance="10.0.0.1:8080"';
+    const target = { job: 'kscale-controller-metrics', namespace: 'kscale-system' };
+    const tests = {
+      rule_files: ['alerts.yaml'],
+      evaluation_interval: '1m',
+      tests: [
+        { // No target up: down after 5 minutes; a target that is up: nothing.
+          interval: '1m',
+          input_series: [{ series: `up{${scrape}}`, values: '0x20' }],
+          alert_rule_test: [
+            { eval_time: '3m', alertname: 'KscaleControllerDown', exp_alerts: [] },
+            { eval_time: '10m', alertname: 'KscaleControllerDown', exp_alerts: [{ exp_labels: { severity: 'critical' } }] },
+          ],
+        },
+        {
+          interval: '1m',
+          input_series: [{ series: `up{${scrape}}`, values: '1x20' }, { series: `kscale_leader{${scrape}}`, values: '1x20' }],
+          alert_rule_test: [
+            { eval_time: '15m', alertname: 'KscaleControllerDown', exp_alerts: [] },
+            { eval_time: '15m', alertname: 'KscaleNoLeader', exp_alerts: [] },
+          ],
+        },
+        { // Replicas up but none leads: after 5 minutes.
+          interval: '1m',
+          input_series: [{ series: `kscale_leader{${scrape}}`, values: '0x20' }, { series: `kscale_leader{${scrape.replace('10.0.0.1', '10.0.0.2')}}`, values: '0x20' }],
+          alert_rule_test: [
+            { eval_time: '4m', alertname: 'KscaleNoLeader', exp_alerts: [] },
+            { eval_time: '10m', alertname: 'KscaleNoLeader', exp_alerts: [{ exp_labels: { severity: 'critical', ...target } }] },
+          ],
+        },
+        { // 10 % of reconciliations fail (internal), for more than 15 minutes.
+          interval: '1m',
+          input_series: [
+            { series: `kscale_reconciliations_total{${scrape},action="none",error="none"}`, values: '0+54x40' },
+            { series: `kscale_reconciliations_total{${scrape},action="none",error="internal"}`, values: '0+6x40' },
+            { series: `kscale_reconciliations_total{${scrape},action="none",error="spec"}`, values: '0+0x40' },
+          ],
+          alert_rule_test: [
+            { eval_time: '12m', alertname: 'KscaleReconcileErrors', exp_alerts: [] },
+            { eval_time: '25m', alertname: 'KscaleReconcileErrors', exp_alerts: [{ exp_labels: { severity: 'warning', error: 'internal', ...target } }] },
+          ],
+        },
+        { // Every evaluation 30-60 s late: p95 above the 15 s sync period.
+          interval: '1m',
+          input_series: [
+            { series: `kscale_evaluation_lag_seconds_bucket{${scrape},le="15"}`, values: '0x40' },
+            { series: `kscale_evaluation_lag_seconds_bucket{${scrape},le="30"}`, values: '0x40' },
+            { series: `kscale_evaluation_lag_seconds_bucket{${scrape},le="60"}`, values: '0+10x40' },
+            { series: `kscale_evaluation_lag_seconds_bucket{${scrape},le="+Inf"}`, values: '0+10x40' },
+          ],
+          alert_rule_test: [
+            { eval_time: '12m', alertname: 'KscaleEvaluationLag', exp_alerts: [] },
+            { eval_time: '25m', alertname: 'KscaleEvaluationLag', exp_alerts: [{ exp_labels: { severity: 'warning', ...target } }] },
+          ],
+        },
+        { // External metrics failing for 10 minutes; resource metrics fine.
+          interval: '1m',
+          input_series: [
+            { series: `kscale_metric_computation_total{${scrape},action="none",error="internal",metric_type="external"}`, values: '0+3x30' },
+            { series: `kscale_metric_computation_total{${scrape},action="none",error="none",metric_type="resource"}`, values: '0+30x30' },
+          ],
+          alert_rule_test: [
+            { eval_time: '8m', alertname: 'KscaleMetricsUnavailable', exp_alerts: [] },
+            { eval_time: '20m', alertname: 'KscaleMetricsUnavailable', exp_alerts: [{ exp_labels: { severity: 'warning', metric_type: 'external', ...target } }] },
+          ],
+        },
+        { // web runs at max for 20 minutes; fixed has min = max (nothing to warn about).
+          interval: '1m',
+          input_series: [
+            { series: `kscale_current_replicas{${obj}}`, values: '10x30' },
+            { series: `kscale_max_replicas{${obj}}`, values: '10x30' },
+            { series: `kscale_min_replicas{${obj}}`, values: '1x30' },
+            { series: `kscale_current_replicas{${obj2}}`, values: '3x30' },
+            { series: `kscale_max_replicas{${obj2}}`, values: '3x30' },
+            { series: `kscale_min_replicas{${obj2}}`, values: '3x30' },
+            { series: `kscale_leader{${scrape}}`, values: '1x30' },
+          ],
+          alert_rule_test: [
+            { eval_time: '10m', alertname: 'KscaleAutoscalerAtMax', exp_alerts: [] },
+            { eval_time: '20m', alertname: 'KscaleAutoscalerAtMax', exp_alerts: [{ exp_labels: { severity: 'warning', job: 'kscale-controller-metrics', namespace: 'shop', name: 'web', instance: '10.0.0.1:8080' } }] },
+          ],
+        },
+        { // The same, reported by a replica that does not lead (stale gauges): no alert.
+          interval: '1m',
+          input_series: [
+            { series: `kscale_current_replicas{${obj}}`, values: '10x30' },
+            { series: `kscale_max_replicas{${obj}}`, values: '10x30' },
+            { series: `kscale_min_replicas{${obj}}`, values: '1x30' },
+            { series: `kscale_leader{${scrape}}`, values: '0x30' },
+          ],
+          alert_rule_test: [{ eval_time: '20m', alertname: 'KscaleAutoscalerAtMax', exp_alerts: [] }],
+        },
+      ],
+    };
+    await writeFile(join(dir, 'alerts.test.yaml'), stringify(tests));
+    const r = await tool(['test', 'rules', 'alerts.test.yaml']);
+    assert.ok(r.ok, r.text);
+    assert.match(r.text, /SUCCESS/);
+  });
+});
+

@@ -5,6 +5,7 @@
 # into ${KSCALE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kscale}/k8s/v1.36.3/bin/, never into the repo.
 # A binary is reused when it is present and its --version matches, so a warm run exits in well
 # under a second. Usage: tools/control-plane/build.sh [--print-bin-dir]
+# A cold build prints its step, the elapsed time and what go is doing at least every 10 s (tools/progress.sh).
 # Env: KSCALE_CACHE_DIR (cache root), KSCALE_CONTROL_PLANE_FORCE=1 (rebuild everything).
 set -euo pipefail
 
@@ -52,9 +53,11 @@ fi
 
 # shellcheck source=../go-build-env.sh
 . "$here/../go-build-env.sh"
+# shellcheck source=../progress.sh
+. "$here/../progress.sh"
 require_go "${missing[*]}" "install Go or put prebuilt binaries in $out"
 mkdir -p "$out"
-take_build_lock "$out/../.build.lock"
+wait_for_build_lock "$out/../.build.lock"
 
 build_date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 kube_ldflags="-s -w \
@@ -70,18 +73,18 @@ kube_ldflags="-s -w \
  -X k8s.io/client-go/pkg/version.buildDate=$build_date"
 etcd_ldflags="-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=go-module-v$ETCD_VERSION"
 
-build_one() { # NAME
-  local n="$1" dir pkg ldflags start secs
+build_one() { # NAME STEP
+  local n="$1" step="$2" dir pkg ldflags start secs
   case "$n" in
     etcd) dir="$here/etcd"; pkg=go.etcd.io/etcd/server/v3; ldflags="$etcd_ldflags" ;;
     *)    dir="$here/kube"; pkg="k8s.io/kubernetes/cmd/$n"; ldflags="$kube_ldflags" ;;
   esac
   if version_ok "$n"; then log "$n: built meanwhile by another run, reusing"; return 0; fi
-  log "$n: building $pkg (cold: minutes on 2 cores; progress is silent while go compiles)"
+  log "$n ($step): building $pkg (cold: minutes on 2 cores)"
   start=$(date +%s)
   # Build to a temporary name, then rename: a cut-off build never leaves a half-written binary
   # that the version check might pick up.
-  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$out/.$n.tmp" "$pkg")
+  go_build_progress "$n ($step)" "$dir" -trimpath -ldflags "$ldflags" -o "$out/.$n.tmp" "$pkg"
   mv -f "$out/.$n.tmp" "$out/$n"
   secs=$(( $(date +%s) - start ))
   version_ok "$n" || { log "$n: built, but its version is not the expected one"; exit 1; }
@@ -90,9 +93,10 @@ build_one() { # NAME
 
 log "go $(go env GOVERSION); building ${missing[*]} into $out"
 # Build in this order: kube-apiserver first (the largest; most packages then cached for KCM/kubectl).
+step=0
 for n in kube-apiserver kube-controller-manager kubectl etcd; do
   for m in "${missing[@]}"; do
-    if [ "$m" = "$n" ]; then build_one "$n"; fi
+    if [ "$m" = "$n" ]; then step=$((step + 1)); build_one "$n" "$step of ${#missing[@]}"; fi
   done
 done
 log "done: binaries for Kubernetes $K8S_VERSION / etcd $ETCD_VERSION in $out"

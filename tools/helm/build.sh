@@ -5,6 +5,7 @@
 # never into the repo. The binary is reused when present and reporting the expected version, so a
 # warm run exits in well under a second. helm is needed only to lint and render deploy/chart/kscale
 # (test/integration/deploy.test.ts runs this script itself in before()).
+# A cold build prints the elapsed time and what go is doing at least every 10 s (tools/progress.sh).
 # Usage: tools/helm/build.sh [--print-path]
 # Env: KSCALE_CACHE_DIR (cache root), KSCALE_HELM_FORCE=1 (rebuild).
 set -euo pipefail
@@ -36,10 +37,12 @@ if [ "${KSCALE_HELM_FORCE:-}" != "1" ] && version_ok; then
 fi
 
 # shellcheck source=../go-build-env.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../go-build-env.sh"
+. "$here/../go-build-env.sh"
+# shellcheck source=../progress.sh
+. "$here/../progress.sh"
 require_go helm "install Go or put a helm $HELM_VERSION binary at $bin"
 mkdir -p "$out"
-take_build_lock "$out/.build.lock"
+wait_for_build_lock "$out/.build.lock"
 if [ "${KSCALE_HELM_FORCE:-}" != "1" ] && version_ok; then
   log "helm $HELM_VERSION: built meanwhile by another run, reusing $bin"
   exit 0
@@ -53,10 +56,10 @@ ldflags="-s -w \
  -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$K8S_MAJOR \
  -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$K8S_MINOR"
 
-log "go $(go env GOVERSION); building helm.sh/helm/v3/cmd/helm $HELM_VERSION into $out (cold: about 1.5 minutes and 100 MB of modules on 2 cores; go is silent while it compiles)"
+log "go $(go env GOVERSION); building helm.sh/helm/v3/cmd/helm $HELM_VERSION into $out (cold: about 1.5 minutes and 100 MB of modules on 2 cores)"
 start=$(date +%s)
 # To a temporary name, then rename: a cut-off build never leaves a half-written binary behind.
-(cd "$here" && go build -trimpath -ldflags "$ldflags" -o "$out/.helm.tmp" helm.sh/helm/v3/cmd/helm)
+go_build_progress "helm $HELM_VERSION" "$here" -trimpath -ldflags "$ldflags" -o "$out/.helm.tmp" helm.sh/helm/v3/cmd/helm
 mv -f "$out/.helm.tmp" "$bin"
 version_ok || { log "built, but '$bin version' does not report $HELM_VERSION"; exit 1; }
 log "done: helm $HELM_VERSION built in $(( $(date +%s) - start ))s, $(du -h "$bin" | cut -f1), at $bin"
