@@ -1,7 +1,10 @@
 // Semantic validation of a HorizontalAutoscaler spec, over untyped input (a file, a watch event).
 // Returns every problem with its field path, following upstream autoscaling/v2 validation
 // (reference/hpa-algorithm.md §14) plus kscale's own knobs.
-import { isQuantity, parseQuantity } from '../values/quantity.ts';
+import { compareQuantity, isQuantity, parseQuantity } from '../values/quantity.ts';
+
+const MAX_MILLI_TEXT = '9223372036854775807m';
+const MAX_MILLI_QUANTITY = parseQuantity(MAX_MILLI_TEXT);
 import { selectorFromLabelSelector } from '../values/labels.ts';
 
 export interface FieldError {
@@ -66,9 +69,13 @@ class Collector {
   quantity(v: unknown, path: string, allowZero = false): void {
     if (!isQuantity(v)) { this.add(path, `must be a quantity such as "250m", "1.5" or "64Mi", got ${JSON.stringify(v)}`); return; }
     // The sign of the exact value, as upstream's Quantity.Sign(): "1e19" is positive, though its
-    // milli-value does not fit an int64.
-    const sign = parseQuantity(v as string | number).coefficient;
+    // milli-value does not fit an int64 (and is refused below for that).
+    const q = parseQuantity(v as string | number);
+    const sign = q.coefficient;
     if (sign < 0n || (!allowZero && sign === 0n)) this.add(path, allowZero ? 'must be greater than or equal to 0' : 'must be positive');
+    // Past int64 milli-units the HPA's arithmetic wraps (a target of "1e16" reads as 0 and proposes
+    // maxReplicas): refused here rather than decided on a wrapped value (docs/deviations.md).
+    else if (compareQuantity(q, MAX_MILLI_QUANTITY) > 0) this.add(path, `must be at most ${MAX_MILLI_TEXT} (about 9.2e15): larger values overflow the milli-unit arithmetic of the HPA algorithm`);
   }
 
   name(v: unknown, path: string): void {

@@ -13,6 +13,7 @@ import { PodMetricsSource } from '../metrics/pod-metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { conflictsIn, targetIndex, type TargetIndex } from './conflicts.ts';
 import { NamespaceMemo } from './namespace-memo.ts';
+import { SelectorRegistry } from './selector-conflicts.ts';
 import { parseSelector, type Selector } from '../values/labels.ts';
 import { stripHpa, stripMetadata, stripPod } from './strip.ts';
 import { ResilientInformer } from './informer.ts';
@@ -63,6 +64,7 @@ export class Manager {
   readonly #hpas: Caches<V2HorizontalPodAutoscaler>;
   readonly #podsBySelector = new NamespaceMemo<readonly Pod[]>();
   readonly #targets = new NamespaceMemo<TargetIndex>();
+  readonly #selectors = new SelectorRegistry();
   #leading = false;
   #workers: Promise<void>[] = [];
   #resync: NodeJS.Timeout | undefined;
@@ -111,24 +113,35 @@ export class Manager {
         onFetch: (type, seconds, failed) => { metrics.metricComputationDuration.observe({ action: 'none', error: failed ? 'internal' : 'none', metric_type: type }, seconds); },
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
+      selectorConflicts: (self, selector) => {
+        const ns = self.metadata?.namespace ?? '';
+        return this.#selectors.conflicts(ns, self.metadata?.name ?? '', selector, () => this.#podsOf(ns, selector));
+      },
       conflicts: (self) => {
         const ns = self.metadata?.namespace ?? '';
         return conflictsIn(this.#targets.get(ns, '', () => targetIndex(this.#autoscalers.list(ns), this.#hpas.list(ns))), self);
       },
     });
     // Derived per-namespace values are dropped whenever an object they derive from changes.
-    const touching = <T extends KubernetesObject>(caches: Caches<T>, memo: NamespaceMemo<unknown>): void => {
+    const touching = <T extends KubernetesObject>(caches: Caches<T>, memo: { touch(namespace: string): void }): void => {
       const touch = (o: T): void => { memo.touch(o.metadata?.namespace ?? ''); };
       for (const inf of caches.informers) { inf.on('add', touch); inf.on('update', touch); inf.on('delete', touch); }
     };
     touching(this.#pods, this.#podsBySelector);
+    touching(this.#pods, this.#selectors);
     touching(this.#autoscalers, this.#targets);
     touching(this.#hpas, this.#targets);
 
     for (const inf of this.#autoscalers.informers) {
       inf.on('add', (obj) => { this.#queue.add(keyOf(obj)); });
       inf.on('update', (obj) => { this.#onUpdate(obj); });
-      inf.on('delete', (obj) => { const k = keyOf(obj); this.#seen.delete(k); this.#queue.cancel(k); this.#reconciler.forget(k); });
+      inf.on('delete', (obj) => {
+        const k = keyOf(obj);
+        this.#seen.delete(k);
+        this.#selectors.forget(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
+        this.#queue.cancel(k);
+        this.#reconciler.forget(k);
+      });
     }
   }
 
@@ -161,7 +174,7 @@ export class Manager {
    * these fall back to the live count (the leak test and the soak benchmark read them).
    */
   retained(): Record<string, number> {
-    return { seen: this.#seen.size, ...this.#reconciler.retained(), ...this.#queue.retained() };
+    return { seen: this.#seen.size, selectors: this.#selectors.size, ...this.#reconciler.retained(), ...this.#queue.retained() };
   }
 
   /** Namespaces with derived values held (pods by selector, target index); these live with the namespace, not per object. */

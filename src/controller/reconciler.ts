@@ -30,6 +30,8 @@ export interface ReconcilerDeps {
   autoscaler: (namespace: string, name: string) => HorizontalAutoscaler | undefined;
   /** The other autoscalers and HPAs scaling this one's target (conflicts.ts). */
   conflicts: (self: HorizontalAutoscaler) => string[];
+  /** Records this autoscaler's selector; the other autoscalers selecting any of its pods (selector-conflicts.ts). */
+  selectorConflicts: (self: HorizontalAutoscaler, selector: string) => readonly string[];
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
@@ -134,6 +136,8 @@ export class Reconciler {
     try {
       const { snapshot, scaleRead } = await gather(this.#d.sources, autoscaler, now);
       snapshot.targetConflicts = this.#d.conflicts(autoscaler);
+      const selector = 'error' in snapshot.scale ? '' : snapshot.scale.status?.selector ?? '';
+      if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector);
       // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
       // where the object does not set its own.
       snapshot.config = this.#d.config;

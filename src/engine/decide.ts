@@ -34,12 +34,16 @@ const longestWindowMs = (spec: EffectiveSpec): number => (spec.behavior
   ? Math.max(spec.behavior.scaleUp.stabilizationWindowSeconds, spec.behavior.scaleDown.stabilizationWindowSeconds) * 1000
   : spec.downscaleStabilizationMs);
 
-const truthy = (v: string | undefined): boolean => v !== undefined && v.toLowerCase() === 'true';
+/**
+ * A pause annotation pauses unless it says "false": a value kscale cannot read ("yes", "maybe", "")
+ * was most likely meant to pause, and an autoscaler must never scale on input it cannot read.
+ */
+const pausing = (v: string | undefined): boolean => v !== undefined && v.toLowerCase() !== 'false';
 
 /**
- * A pause annotation with a value other than "true" or "false" pauses nothing; say so (condition
- * AnnotationsInvalid and a Warning Event) rather than ignore it silently. The condition goes away
- * once the values are usable.
+ * A pause annotation with a value other than "true" or "false" pauses as "true" would; say so
+ * (condition AnnotationsInvalid and a Warning Event) rather than act on it silently. The condition
+ * goes away once the values are usable.
  */
 function reportPauseAnnotations(pass: Pass): void {
   const annotations = pass.snapshot.autoscaler.metadata?.annotations ?? {};
@@ -48,7 +52,7 @@ function reportPauseAnnotations(pass: Pass): void {
     pass.conditions = removeCondition(pass.conditions, CT.AnnotationsInvalid);
     return;
   }
-  const message = bad.map((a) => `annotation ${a} has value ${JSON.stringify(annotations[a])}: use "true" or "false"; it pauses nothing until then`).join('; ');
+  const message = bad.map((a) => `annotation ${a} has value ${JSON.stringify(annotations[a])}: use "true" or "false"; it pauses as "true" would until then`).join('; ');
   pass.condition(CT.AnnotationsInvalid, 'True', EventReason.InvalidAnnotation, message);
   pass.event('Warning', EventReason.InvalidAnnotation, message);
   pass.step(message);
@@ -258,9 +262,11 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
   const namespace = s.autoscaler.metadata?.namespace ?? 'default';
   const pods: Pod[] = s.pods.filter((p) => (p.metadata.namespace ?? namespace) === namespace && selector.matches(p.metadata.labels));
   if (s.selectorConflicts && s.selectorConflicts.length > 0) {
+    // v1.36.3's text lists every autoscaler selecting the pods, itself included; upstream's order is
+    // a map's (random), ours sorted.
     const self = `${namespace}/${s.autoscaler.metadata?.name ?? ''}`;
-    const names = [self, ...s.selectorConflicts].slice(0, 2);
-    const msg = `pods by selector ${selectorText} are controlled by more than one HPA (e.g. [${names.join(' ')}])`;
+    const names = [...new Set([self, ...s.selectorConflicts])].sort();
+    const msg = `pods by selector ${selectorText} are controlled by multiple HPAs: [${names.join(' ')}]`;
     pass.event('Warning', EventReason.AmbiguousSelector, msg);
     pass.condition(CT.ScalingActive, 'False', Reason.AmbiguousSelector, msg);
     return { ...none, error: msg };
@@ -376,9 +382,9 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
 
   if (f.rescale) {
     const up = f.desired > f.current;
-    const pausedBy = truthy(annotations[Annotation.paused]) ? Annotation.paused
-      : up && truthy(annotations[Annotation.pausedScaleUp]) ? Annotation.pausedScaleUp
-      : !up && truthy(annotations[Annotation.pausedScaleDown]) ? Annotation.pausedScaleDown
+    const pausedBy = pausing(annotations[Annotation.paused]) ? Annotation.paused
+      : up && pausing(annotations[Annotation.pausedScaleUp]) ? Annotation.pausedScaleUp
+      : !up && pausing(annotations[Annotation.pausedScaleDown]) ? Annotation.pausedScaleDown
       : undefined;
     if (pausedBy) {
       const message = `scaling ${up ? 'up' : 'down'} is paused by annotation ${pausedBy}; recommended size is ${f.desired}`;

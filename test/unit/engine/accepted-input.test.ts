@@ -44,22 +44,41 @@ describe('a target type that does not match the field set: admitted, and the set
     });
   }
 
-  test('a value beyond int64 milli-units is positive, as Quantity.Sign() says', () => {
+  test('a value beyond int64 milli-units is positive, as Quantity.Sign() says, and refused for its size', () => {
     const a = autoscaler({ metrics: [{ type: 'External', external: { metric: { name: 'q' }, target: { type: 'Value', value: '1e19' } } }] });
-    assert.deepEqual(validateSpec(a.spec), []);
+    const problems = validateSpec(a.spec).map((p) => `${p.path}: ${p.message}`);
+    assert.deepEqual(problems, ['spec.metrics[0].external.target.value: must be at most 9223372036854775807m (about 9.2e15): larger values overflow the milli-unit arithmetic of the HPA algorithm']);
+  });
+  for (const [field, value, ok] of [['averageValue', '9223372036854775807m', true], ['averageValue', '9223372036854775808m', false], ['averageValue', '1e16', false], ['averageValue', '1e400', false], ['value', '9e15', true]] as const) {
+    test(`target ${field} ${value}: ${ok ? 'taken' : 'refused (it would wrap to 0 and scale to maxReplicas)'}`, () => {
+      const a = autoscaler({ metrics: [{ type: 'External', external: { metric: { name: 'q' }, target: field === 'value' ? { type: 'Value', value } : { type: 'AverageValue', averageValue: value } } }] });
+      assert.equal(validateSpec(a.spec).length, ok ? 0 : 1);
+    });
+  }
+  test('a tolerance of 1e400 is refused, not read as infinity', () => {
+    assert.equal(validateSpec(autoscaler({ tolerance: '1e400' } as never).spec).length, 1);
   });
 });
 
 describe('pause annotations kscale cannot use', () => {
   const base = { scale: scale(3), pods: pods3, podMetrics: ['a', 'b', 'c'].map((n) => podMetrics(n, { cpu: '1' })) };
-  test('"maybe" pauses nothing and says so in a condition and a Warning Event', () => {
+  test('"maybe" pauses as "true" would (never scale on input kscale cannot read) and says so in a condition and a Warning Event', () => {
     const d = decide(snapshot({ ...base, autoscaler: autoscaler({}, undefined, { annotations: { 'kscale.dev/paused': 'maybe' } }) }));
-    assert.equal(d.scaleTo, 6, 'not paused');
+    assert.equal(d.scaleTo, null, 'paused');
+    assert.equal(d.desiredReplicas, 6, 'the recommendation is still shown');
     const c = d.status.conditions?.find((x) => x.type === 'AnnotationsInvalid');
     assert.equal(c?.status, 'True');
-    assert.match(c?.message ?? '', /kscale\.dev\/paused has value "maybe": use "true" or "false"/);
+    assert.match(c?.message ?? '', /kscale\.dev\/paused has value "maybe": use "true" or "false"; it pauses as "true" would until then/);
     assert.ok(d.events.some((e) => e.type === 'Warning' && e.reason === 'InvalidAnnotation'));
   });
+  for (const [annotation, value, direction] of [['kscale.dev/paused-scale-up', 'yes', 'up'], ['kscale.dev/paused-scale-up', '', 'up'], ['kscale.dev/paused-scale-down', 'on', 'down']] as const) {
+    test(`${annotation}=${JSON.stringify(value)} holds a scale ${direction}`, () => {
+      const milli = direction === 'up' ? '1' : '100m';
+      const d = decide(snapshot({ ...base, podMetrics: ['a', 'b', 'c'].map((n) => podMetrics(n, { cpu: milli })), autoscaler: autoscaler({ behavior: { scaleDown: { stabilizationWindowSeconds: 0 } } }, undefined, { annotations: { [annotation]: value } }) }));
+      assert.equal(d.scaleTo, null);
+      assert.equal(d.explanation.limitedBy, 'paused');
+    });
+  }
   test('the condition goes once the value is usable', () => {
     const first = decide(snapshot({ ...base, autoscaler: autoscaler({}, undefined, { annotations: { 'kscale.dev/paused-scale-down': 'yes' } }) }));
     const fixed = decide(snapshot({ ...base, autoscaler: autoscaler({}, first.status, { annotations: { 'kscale.dev/paused-scale-down': 'False' } }) }));

@@ -135,7 +135,7 @@ describe('decide: branches before metrics', () => {
   test('overlapping selectors block scaling with AmbiguousSelector', () => {
     const d = decide(cpuSnapshot([900, 900, 900], { selectorConflicts: ['default/other'] }));
     assert.equal(d.scaleTo, null);
-    assert.equal(cond(d.status.conditions, 'ScalingActive')?.message, 'pods by selector app=web are controlled by more than one HPA (e.g. [default/web default/other])');
+    assert.equal(cond(d.status.conditions, 'ScalingActive')?.message, 'pods by selector app=web are controlled by multiple HPAs: [default/other default/web]');
   });
 });
 
