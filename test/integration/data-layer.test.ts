@@ -179,4 +179,34 @@ spec:
     }, 20_000);
     assert.ok((healed.scaleUpEvents ?? []).every((e) => e.replicaChange === 1), 'each recorded step is one pod');
   });
+
+  test('two autoscalers whose selectors pick the same pods both stop with AmbiguousSelector, as the HPA does', async () => {
+    const shared = (name: string, label: string) => admin.post(`/apis/apps/v1/namespaces/${ns}/deployments`, {
+      metadata: { name }, spec: { replicas: 2, selector: { matchLabels: { shared: label } }, template: { metadata: { labels: { shared: label, app: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    cp.metrics.setExternalMetric(ns, 'amb_jobs', [{ labels: {}, value: '100' }]);
+    const metrics = [external('amb_jobs', { type: 'AverageValue', averageValue: '1' })];
+    await Promise.all([shared('amb-a', 'ours'), shared('amb-b', 'ours'), shared('amb-c', 'theirs'), shared('amb-d', 'theirs')]);
+    await Promise.all([hza('amb-a', { metrics }), hza('amb-b', { metrics }), ...['amb-c', 'amb-d'].map((name) => admin.post(`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`, {
+      metadata: { name }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas: 1, maxReplicas: 10, metrics },
+    }))]);
+    const reasonOf = async (path: string): Promise<string | undefined> =>
+      (await admin.get<{ status?: { conditions?: { type: string; status: string; reason: string }[] } }>(path)).status?.conditions?.find((c) => c.type === 'ScalingActive')?.reason;
+    for (const name of ['amb-a', 'amb-b']) {
+      await eventually(`${name} to report AmbiguousSelector`, async () => ((await reasonOf(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers/${name}`)) === 'AmbiguousSelector' ? true : undefined));
+    }
+    for (const name of ['amb-c', 'amb-d']) {
+      await eventually(`the HPA ${name} to report AmbiguousSelector`, async () => ((await reasonOf(`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${name}`)) === 'AmbiguousSelector' ? true : undefined));
+    }
+    // As upstream, an autoscaler selects nothing until its first pass has read its target's scale: the
+    // first of a pair to run may scale once, before the other has registered its selector. After
+    // that, neither scales again.
+    const settled = await Promise.all(['amb-a', 'amb-b', 'amb-c', 'amb-d'].map(replicas));
+    await sleep(3000);
+    assert.deepEqual(await Promise.all(['amb-a', 'amb-b', 'amb-c', 'amb-d'].map(replicas)), settled, 'neither side scales pods two autoscalers select');
+    const scaledOnce = (pair: number[]): number => pair.filter((r) => r !== 2).length;
+    assert.ok(scaledOnce(settled.slice(0, 2)) <= 1 && scaledOnce(settled.slice(2)) <= 1, `at most the first of each pair scaled, on its first pass: ${JSON.stringify(settled)}`);
+    const message = (await getHza('amb-a')).status?.conditions?.find((c) => c.type === 'ScalingActive')?.message;
+    assert.equal(message, `pods by selector shared=ours are controlled by multiple HPAs: [${ns}/amb-a ${ns}/amb-b]`);
+  });
 });
