@@ -113,7 +113,8 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
     throw e;
   }
   const events = new EventRecorder({ kubeConfig: kc, component: 'kscale', instance: identity, logger, onRequest, onDropped: () => { metrics.eventsDropped.inc(); } });
-  const m = new Manager({ config, kubeConfig: kc, http, events, metrics, logger });
+  const lease: { elector?: LeaderElector } = {};
+  const m = new Manager({ config, kubeConfig: kc, http, events, metrics, logger, leaseHeld: () => lease.elector?.holdsLease() ?? true });
   started.manager = m;
 
   const fail = (err: unknown): void => {
@@ -135,6 +136,7 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
         onLeaderChange: (holder: string | undefined) => { logger.info({ holder }, 'leader changed'); },
       })
       : undefined;
+    lease.elector = elector;
     await m.start();
   } catch (e) {
     await Promise.all([closeServers(), m.stop(0)]);

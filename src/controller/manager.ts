@@ -27,6 +27,8 @@ export interface ManagerOptions {
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
+  /** With leader election: whether the Lease is still held by the monotonic clock (LeaderElector.holdsLease). */
+  leaseHeld?: () => boolean;
 }
 
 /** One informer over all namespaces, or one per watched namespace. */
@@ -44,6 +46,9 @@ class Caches<T extends KubernetesObject> {
   all(): T[] { return this.informers.flatMap((i) => [...i.cache.list()]); }
   get synced(): boolean { return this.informers.every((i) => i.synced); }
 }
+
+/** How soon a pass skipped for an overdue Lease renew is tried again. */
+const LEASE_RECHECK_MS = 1_000;
 
 const keyOf = (o: KubernetesObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
@@ -113,6 +118,7 @@ export class Manager {
         onFetch: (type, seconds, failed) => { metrics.metricComputationDuration.observe({ action: 'none', error: failed ? 'internal' : 'none', metric_type: type }, seconds); },
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
+      mayAct: () => this.#mayAct(),
       selectorConflicts: (self, selector) => {
         const ns = self.metadata?.namespace ?? '';
         return this.#selectors.conflicts(ns, self.metadata?.name ?? '', selector, () => this.#podsOf(ns, selector));
@@ -169,6 +175,8 @@ export class Manager {
 
   get leading(): boolean { return this.#leading; }
 
+  #mayAct(): boolean { return this.#leading && (this.#o.leaseHeld?.() ?? true); }
+
   /**
    * How many entries each per-object structure holds: once deleted objects are gone from the cache,
    * these fall back to the live count (the leak test and the soak benchmark read them).
@@ -222,7 +230,12 @@ export class Manager {
       const key = await this.#queue.get();
       if (key === undefined) return;
       try {
-        if (!this.#leading) continue; // startLeading() re-enqueues everything
+        if (!this.#mayAct()) {
+          // Not leading: startLeading() re-enqueues everything. Leading but the renew is overdue:
+          // look again shortly (the renew may still succeed).
+          if (this.#leading) this.#queue.addAfter(key, LEASE_RECHECK_MS);
+          continue;
+        }
         const result = await this.#reconciler.reconcile(key);
         this.#queue.forget(key);
         if (result.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);

@@ -30,6 +30,12 @@ export interface ReconcilerDeps {
   autoscaler: (namespace: string, name: string) => HorizontalAutoscaler | undefined;
   /** The other autoscalers and HPAs scaling this one's target (conflicts.ts). */
   conflicts: (self: HorizontalAutoscaler) => string[];
+  /**
+   * Whether this process may still write: it leads and its Lease was renewed within the renew
+   * deadline (by the monotonic clock). Checked before every write of a pass, not only at its start: a
+   * process frozen mid-pass (SIGSTOP, a long GC pause) wakes up after another replica took over.
+   */
+  mayAct: () => boolean;
   /** Records this autoscaler's selector; the other autoscalers selecting any of its pods (selector-conflicts.ts). */
   selectorConflicts: (self: HorizontalAutoscaler, selector: string) => readonly string[];
   events: EventRecorder;
@@ -47,11 +53,13 @@ export interface ReconcileResult {
 const statusPath = (ns: string, name: string): string => `/apis/${GROUP}/${VERSION}${pathOf('namespaces', ns, PLURAL, name, 'status')}`;
 
 /** The stabilization and scale-event history (and when it last scaled), as the status carries it. */
-type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents' | 'lastScaleTime'>;
+// The decision ledger is history too: a step whose status write failed must still be in it.
+type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents' | 'lastScaleTime' | 'decisions'>;
 
 function historyOf(s: HorizontalAutoscalerStatus): History {
   return {
     ...(s.lastScaleTime ? { lastScaleTime: s.lastScaleTime } : {}),
+    ...(s.decisions ? { decisions: s.decisions } : {}),
     ...(s.recommendations ? { recommendations: s.recommendations } : {}),
     ...(s.scaleUpEvents ? { scaleUpEvents: s.scaleUpEvents } : {}),
     ...(s.scaleDownEvents ? { scaleDownEvents: s.scaleDownEvents } : {}),
@@ -143,6 +151,7 @@ export class Reconciler {
       snapshot.config = this.#d.config;
       snapshot.resumed = history === undefined;
       let decision = decide(snapshot);
+      if (!this.#d.mayAct()) return this.#abandon(log);
       if (decision.scaleTo !== null && scaleRead) {
         const from = decision.currentReplicas ?? 0;
         try {
@@ -158,6 +167,8 @@ export class Reconciler {
       if (decision.error && errorKind === 'none') errorKind = decision.explanation.limitedBy === 'invalidSpec' ? 'spec' : 'internal';
       // Kept before the status write, so that a failed write loses no scale event.
       if (decision.currentReplicas !== undefined) this.#history.set(key, historyOf(decision.status));
+      // After a scale this process made as leader, its status (the scale event) is still written.
+      if (action === 'none' && !this.#d.mayAct()) return this.#abandon(log);
       this.#report(autoscaler, decision);
       if (!await this.#writeStatus(key, persisted, decision.status, log)) return {};
       this.#observe(namespace, name, decision);
@@ -194,6 +205,15 @@ export class Reconciler {
     }
     this.#written.delete(key);
     return cached;
+  }
+
+  /**
+   * The Lease is no longer provably held: no write, no Event (a new leader decides from what it
+   * reads). Looked at again shortly, which the manager drops if leadership is really gone.
+   */
+  #abandon(log: Logger): ReconcileResult {
+    log.info('the Lease is not provably held: nothing written in this pass');
+    return { requeueAfterMs: 1_000 };
   }
 
   #report(autoscaler: HorizontalAutoscaler, d: Decision): void {

@@ -92,6 +92,8 @@ export class LeaderElector {
   #running: Promise<void> | undefined;
   #stopped = false;
   #released = false;
+  /** performance.now() before the last successful acquire or renew. */
+  #renewedAt = -Infinity;
   #wake: (() => void) | undefined;
 
   constructor(o: LeaderElectorOptions) {
@@ -112,6 +114,15 @@ export class LeaderElector {
   }
 
   get isLeader(): boolean { return this.#leading; }
+
+  /**
+   * Leading and renewed within the renew deadline, by the monotonic clock, now: unlike isLeader, true
+   * only while no standby can have taken over, even if this process was frozen and its timers have
+   * not run yet. Writers check it right before each write.
+   */
+  holdsLease(): boolean {
+    return this.#leading && performance.now() - this.#renewedAt < this.#renewDeadlineMs;
+  }
 
   /** Tries to acquire, then renews, until stop(); leadership may come and go meanwhile. */
   run(): Promise<void> {
@@ -141,9 +152,11 @@ export class LeaderElector {
   async #loop(): Promise<void> {
     this.#log.info('leader election started');
     while (!this.#stopped) {
+      // Measured from before the request: the Lease may have been written at any time during it.
+      const attemptAt = performance.now();
       const ok = await this.#tryAcquireOrRenew();
       if (this.#stopped) break; // eslint-disable-line @typescript-eslint/no-unnecessary-condition -- stop() may run during the await
-      if (ok) this.#succeeded();
+      if (ok) { this.#renewedAt = attemptAt; this.#succeeded(); }
       // Someone else holds a valid Lease: we know for certain we no longer lead, so don't wait for the deadline.
       else if (this.#leading && this.#observedHolder !== this.#o.identity) this.#lose(`the Lease is now held by ${this.#observedHolder ?? 'nobody'}`);
       const pause = this.#leading ? this.#retryPeriodMs : this.#retryPeriodMs * (1 + Math.random() * LEADER_JITTER_FACTOR);

@@ -10,6 +10,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 export type Fault =
   | { delayMs: number }
   | { status: number; message?: string }
+  /**
+   * A watch answered 200 with one ERROR event carrying this Status code, then closed: how the API
+   * server says a watch's resourceVersion has expired (410 Gone, reason Expired).
+   */
+  | { watchError: number; message?: string }
   | 'hang'
   | 'reset';
 
@@ -23,7 +28,13 @@ export interface FaultRule {
   fault: Fault;
 }
 
-export interface SeenRequest { method: string; path: string; at: number }
+export interface SeenRequest {
+  method: string;
+  path: string;
+  at: number;
+  /** The HTTP status the client got (from a fault or from the API server); unset while unanswered, hung or reset. */
+  status?: number;
+}
 
 export interface FaultProxy {
   readonly url: string;
@@ -33,6 +44,8 @@ export interface FaultProxy {
   readonly seen: SeenRequest[];
   /** Resets every open connection (in-flight requests and watches end at once). */
   dropConnections(): void;
+  /** Resets only the connections carrying an open watch: the client's other requests go on. */
+  dropWatches(): void;
   close(): Promise<void>;
 }
 
@@ -47,11 +60,13 @@ export async function startFaultProxy(kc: KubeConfig): Promise<FaultProxy> {
   const rules: FaultRule[] = [];
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
+  const watchSockets = new Set<Socket>();
 
-  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, entry: SeenRequest): void => {
     const headers = { ...req.headers, host: upstream.host };
     const out = httpsRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
+      entry.status = up.statusCode ?? 502;
+      res.writeHead(entry.status, up.headers);
       res.flushHeaders(); // a watch's headers must reach the client before its first event, as the API server sends them
       up.pipe(res);
     });
@@ -62,16 +77,31 @@ export async function startFaultProxy(kc: KubeConfig): Promise<FaultProxy> {
 
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
-    seen.push({ method: req.method ?? 'GET', path, at: Date.now() });
+    const entry: SeenRequest = { method: req.method ?? 'GET', path, at: Date.now() };
+    seen.push(entry);
     const watch = /[?&]watch=(true|1)/.test(path);
+    if (watch) {
+      const socket = req.socket;
+      watchSockets.add(socket);
+      res.on('close', () => { watchSockets.delete(socket); });
+    }
     const rule = rules.find((r) => (r.method === undefined || r.method === req.method) && r.path.test(path) && (r.watch === undefined || r.watch === watch));
     const fault = rule?.fault;
-    if (fault === undefined) { forward(req, res); return; }
+    if (fault === undefined) { forward(req, res, entry); return; }
     if (fault === 'hang') return; // never answered; the socket stays open until the client gives up
     if (fault === 'reset') { req.socket.destroy(); return; }
-    if ('delayMs' in fault) { setTimeout(() => { if (!req.socket.destroyed) forward(req, res); }, fault.delayMs); return; }
+    if ('delayMs' in fault) { setTimeout(() => { if (!req.socket.destroyed) forward(req, res, entry); }, fault.delayMs); return; }
+    if ('watchError' in fault) {
+      const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: fault.watchError, message: fault.message ?? `injected ${String(fault.watchError)}`, reason: reasonOf(fault.watchError) };
+      req.resume();
+      entry.status = 200;
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+      return;
+    }
     const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: fault.status, message: fault.message ?? `injected ${String(fault.status)}`, reason: reasonOf(fault.status) });
     req.resume();
+    entry.status = fault.status;
     res.writeHead(fault.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   });
@@ -85,6 +115,7 @@ export async function startFaultProxy(kc: KubeConfig): Promise<FaultProxy> {
     rules,
     seen,
     dropConnections,
+    dropWatches: () => { for (const s of watchSockets) s.destroy(); },
     close: async () => {
       dropConnections();
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
