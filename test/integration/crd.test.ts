@@ -285,7 +285,7 @@ describe('HorizontalAutoscaler CRD on the apiserver', controlPlaneSuiteOptions()
       'pods metric, averageValue 0.5 unquoted': { metrics: [{ type: 'Pods', pods: { metric: { name: 'rps', selector: { matchLabels: { verb: 'GET' } } }, target: target({ type: 'AverageValue', averageValue: 0.5 }) } }] },
       'object value and averageValue': { metrics: [{ type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'qps' }, target: target({ type: 'Value', value: '10k', averageValue: '100' }) } }] },
       'external with a selector': { metrics: [{ type: 'External', external: { metric: { name: 'queue', selector: { matchExpressions: [{ key: 'q', operator: 'In', values: ['a', 'b'] }] } }, target: target({ type: 'AverageValue', averageValue: '30' }) } }] },
-      'type that does not match the field set': { metrics: [{ type: 'External', external: { metric: { name: 'queue' }, target: target({ type: 'Value', averageValue: '1e19' }) } }] },
+      'type that does not match the field set': { metrics: [{ type: 'External', external: { metric: { name: 'queue' }, target: target({ type: 'Value', averageValue: '1e15' }) } }] },
       'no metrics, behavior with policies': { behavior: {
         scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] },
         scaleDown: { selectPolicy: 'Disabled' },

@@ -485,10 +485,14 @@ describe('faults on a real control plane (issue 10)', controlPlaneSuiteOptions()
   const writesThrough = (proxy: FaultProxy, at: number) => proxy.seen.filter((r) => r.at >= at &&
     ((r.method === 'PUT' && /\/deployments\/web\/scale/.test(r.path)) || (r.method === 'PATCH' && /\/horizontalautoscalers\/web\/status/.test(r.path))));
 
-  test('leader killed with SIGKILL: the standby takes over within the lease, the policy holds across, no step lost or doubled', async (t) => {
-    const s = await scenario(t, 'kill', { controller: false });
-    setLoad(s.ns, 100); // asks for 10 (max 5); 1 pod per 8 s
-    await Promise.all([deployment(s.ns, 'web', 1), autoscaler(s.ns, 'web', { maxReplicas: 5, behavior: { scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 8 }] } } })]);
+  /**
+   * Two replicas on one Lease, scaling "web" up one pod per `periodSeconds` (load asks for 10, max 5):
+   * returns once the leader has taken the first step and recorded it, one second after that step.
+   */
+  const leaderScenario = async (t: TestContext, name: string, periodSeconds: number) => {
+    const s = await scenario(t, name, { controller: false });
+    setLoad(s.ns, 100);
+    await Promise.all([deployment(s.ns, 'web', 1), autoscaler(s.ns, 'web', { maxReplicas: 5, behavior: { scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds }] } } })]);
     const tl = await s.timeline('web');
     const pair = await leaderPair(t, s.ns);
     const firstAt = await tl.waitFor('the first step', (r) => r >= 2, 60_000);
@@ -497,8 +501,12 @@ describe('faults on a real control plane (issue 10)', controlPlaneSuiteOptions()
     const standby = pair.replicas.find((r) => r.id !== leaderId);
     assert.ok(leader && standby, `a leader holds the Lease: ${String(leaderId)}`);
     await eventually('the first step recorded in status', async () => (scalesIn((await getHza(s.ns, 'web')).status).length === 1 ? true : undefined), 5_000, 100);
-
     await sleep(Math.max(0, firstAt + 1_000 - Date.now()));
+    return { s, tl, pair, firstAt, leader, standby };
+  };
+
+  test('leader killed with SIGKILL: the standby takes over within the lease, the policy holds across, no step lost or doubled', async (t) => {
+    const { s, tl, pair, firstAt, leader, standby } = await leaderScenario(t, 'kill', 8);
     const killedAt = Date.now();
     leader.proc.signal('SIGKILL');
     const takeoverAt = await eventually('the standby to hold the Lease', async () => ((await pair.leaseHolder()) === standby.id ? Date.now() : undefined), 15_000, 100);
@@ -517,19 +525,7 @@ describe('faults on a real control plane (issue 10)', controlPlaneSuiteOptions()
   });
 
   test('leader frozen (SIGSTOP) then continued: the standby takes over, the old leader does not act when it wakes', async (t) => {
-    const s = await scenario(t, 'freeze', { controller: false });
-    setLoad(s.ns, 100);
-    await Promise.all([deployment(s.ns, 'web', 1), autoscaler(s.ns, 'web', { maxReplicas: 5, behavior: { scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 6 }] } } })]);
-    const tl = await s.timeline('web');
-    const pair = await leaderPair(t, s.ns);
-    const firstAt = await tl.waitFor('the first step', (r) => r >= 2, 60_000);
-    const leaderId = await pair.leaseHolder();
-    const leader = pair.replicas.find((r) => r.id === leaderId);
-    const standby = pair.replicas.find((r) => r.id !== leaderId);
-    assert.ok(leader && standby, `a leader holds the Lease: ${String(leaderId)}`);
-    await eventually('the first step recorded in status', async () => (scalesIn((await getHza(s.ns, 'web')).status).length === 1 ? true : undefined), 5_000, 100);
-
-    await sleep(Math.max(0, firstAt + 1_000 - Date.now()));
+    const { s, tl, pair, firstAt, leader, standby } = await leaderScenario(t, 'freeze', 6);
     const frozenAt = Date.now();
     leader.proc.signal('SIGSTOP');
     t.after(() => { leader.proc.signal('SIGCONT'); });
