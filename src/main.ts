@@ -11,7 +11,7 @@ import { ownNamespace } from './kube/config.ts';
 import { KubeApiError } from './kube/errors.ts';
 import { EventRecorder } from './kube/events.ts';
 import { KubeHttp } from './kube/http.ts';
-import { defaultIdentity, LeaderElector } from './kube/lease.ts';
+import { defaultIdentity, LeaderElector, type LeaderElectorOptions } from './kube/lease.ts';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from './observability/http.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
 
@@ -34,7 +34,12 @@ export interface StartOptions {
   onFatal?: (err: unknown) => void;
   /** Aborted when a stop is requested before startController has returned: startup ends promptly. */
   signal?: AbortSignal;
+  /** Builds the leader elector (default: the Lease-based LeaderElector); tests pass one that fails. */
+  makeElector?: (o: LeaderElectorOptions) => Elector;
 }
+
+/** What the controller needs of a leader elector. */
+export type Elector = Pick<LeaderElector, 'run' | 'stop' | 'holdsLease'>;
 
 export class StartupError extends Error {}
 /** A startup failure caused by a flag's value (a port in use, an unknown host): exit 2, naming the flag. */
@@ -113,7 +118,7 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
     throw e;
   }
   const events = new EventRecorder({ kubeConfig: kc, component: 'kscale', instance: identity, logger, onRequest, onDropped: () => { metrics.eventsDropped.inc(); } });
-  const lease: { elector?: LeaderElector } = {};
+  const lease: { elector?: Elector } = {};
   const m = new Manager({ config, kubeConfig: kc, http, events, metrics, logger, leaseHeld: () => lease.elector?.holdsLease() ?? true });
   started.manager = m;
 
@@ -125,10 +130,11 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
     options.onFatal?.(fatal);
   };
   // Built before anything starts: a bad combination must fail here, not leave a process half running.
-  let elector: LeaderElector | undefined;
+  let elector: Elector | undefined;
+  const makeElector = options.makeElector ?? ((o: LeaderElectorOptions): Elector => new LeaderElector(o));
   try {
     elector = config.leaderElect
-      ? new LeaderElector({
+      ? makeElector({
         kubeConfig: kc, namespace: config.leaderElectionNamespace ?? ownNamespace(kc), name: config.leaderElectionId, identity, onRequest,
         leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs, logger,
         onStartedLeading: () => { if (fatal === undefined) m.startLeading(); },

@@ -112,6 +112,34 @@ describe('lifecycle on a real control plane', controlPlaneSuiteOptions(), () => 
     });
   });
 
+  test('an elector that dies after start is fatal: onFatal, /healthz and /readyz fail, nothing is reconciled (defect 3)', async () => {
+    const ns = await createTestNamespace(cp.kubeConfig, 'fatal');
+    let fatal: unknown;
+    let leading = false;
+    const controller = await startController(parseConfig(['--http-address=127.0.0.1:0', `--namespace=${ns}`, '--leader-election-namespace=default', '--leader-election-id=fatal-test']),
+      cp.kubeConfig, pino({ level: 'silent' }), {
+        onFatal: (err) => { fatal = err; },
+        // Leads at once, then its loop fails, as a bug in the election loop would.
+        makeElector: (o) => ({
+          run: async () => { o.onStartedLeading(); leading = true; await sleep(300); throw new Error('the election loop died'); },
+          stop: () => Promise.resolve(),
+          holdsLease: () => leading,
+        }),
+      });
+    try {
+      assert.equal((await fetch(`${controller.url}/healthz`)).status, 200, 'healthy while the elector runs');
+      await eventually('onFatal', () => Promise.resolve(fatal !== undefined ? true : undefined), 5_000, 50);
+      assert.match(String(fatal), /the election loop died/);
+      assert.equal((await fetch(`${controller.url}/healthz`)).status, 500, 'liveness fails: the kubelet restarts the container');
+      const ready = await fetch(`${controller.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), /fatal/);
+      assert.equal(controller.manager.leading, false, 'it stopped acting');
+    } finally {
+      await controller.stop();
+    }
+  });
+
   describe('SIGTERM exits within 5 s in every state (defect 2)', () => {
     let ns: string;
     let proxy: FaultProxy;
