@@ -129,12 +129,11 @@ export class Manager {
       },
     });
     // Derived per-namespace values are dropped whenever an object they derive from changes.
-    const touching = <T extends KubernetesObject>(caches: Caches<T>, memo: { touch(namespace: string): void }): void => {
-      const touch = (o: T): void => { memo.touch(o.metadata?.namespace ?? ''); };
+    const touching = <T extends KubernetesObject>(caches: Caches<T>, ...memos: { touch(namespace: string): void }[]): void => {
+      const touch = (o: T): void => { for (const memo of memos) memo.touch(o.metadata?.namespace ?? ''); };
       for (const inf of caches.informers) { inf.on('add', touch); inf.on('update', touch); inf.on('delete', touch); }
     };
-    touching(this.#pods, this.#podsBySelector);
-    touching(this.#pods, this.#selectors);
+    touching(this.#pods, this.#podsBySelector, this.#selectors);
     touching(this.#autoscalers, this.#targets);
     touching(this.#hpas, this.#targets);
 
