@@ -23,6 +23,12 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+# `kscale version` in the image names the commit it was built from (there is no .git here): the
+# REVISION build argument goes into dist/build-info.json. Only this step and those after it are
+# rebuilt when the revision changes.
+COPY scripts/build-info.ts ./scripts/
+ARG REVISION=unknown
+RUN KSCALE_BUILD_COMMIT="${REVISION}" node scripts/build-info.ts dist/build-info.json
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

@@ -264,7 +264,8 @@ async function buildImage(df: Dockerfile, work: string, nodeBin: string, buildAr
           };
           for (const k of PASS_ENV) if (process.env[k] !== undefined) defaults[k] = process.env[k];
           // The stage's ENV wins, also over a default spelled in another case (NPM_CONFIG_CACHE).
-          const own = hostEnv(stage);
+          // Docker passes the stage's ARG values to RUN as environment variables (ENV wins).
+          const own = { ...Object.fromEntries(stage.args), ...hostEnv(stage) };
           const ownKeys = new Set(Object.keys(own).map((k) => k.toLowerCase()));
           const env = { ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !ownKeys.has(k.toLowerCase()))), ...own };
           mkdirSync(env.HOME!, { recursive: true });
@@ -486,6 +487,10 @@ describe('container image built from the Dockerfile without docker', () => {
     const r = await runIn(['version']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^kscale ${pkg.version.replaceAll('.', '\\.')} \\(node 24\\.`));
+    // The REVISION build argument reaches the build-info file: the image names its commit.
+    const json = await runIn(['version', '-o', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.equal((JSON.parse(json.stdout) as { commit: string }).commit, '0123456789abcdef');
     assert.equal(fingerprint(image), before, 'nothing written');
   });
 
