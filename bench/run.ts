@@ -3,7 +3,8 @@
 //   --engine-only     skip the controller benchmark (it starts the embedded control plane)
 //   --vs-hpa          only the side-by-side run against kube-controller-manager's HPA (bench/vs-hpa.ts):
 //                     --objects N [--namespaces K] [--duration S] [--pods-per-object P] [--step-pairs M]
-//                     [--upstream-qps Q] [--json]
+//                     [--upstream-qps Q] [--json]; with --replicas R: R sharded kscale replicas alone,
+//                     per-replica objects, evaluation spacing and lag (bench/vs-hpa-shards.ts)
 //   --soak            only the churn soak (bench/soak.ts): heap after GC per create/delete cycle
 //                     [--cycles C] [--objects N] [--annotation-kib K]
 import { benchController } from './controller.ts';

@@ -38,6 +38,7 @@ import {
   cmdlineFlag, cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample,
 } from './vs-hpa-stats.ts';
 import { buildDist, imageLaunch } from './image-launch.ts';
+import { benchShards } from './vs-hpa-shards.ts';
 import { renderJson, renderText, type Row } from './vs-hpa-table.ts';
 import {
   createAutoscalers, createDeployments, createNamespaces, Load, pairs, pool, STEADY_MILLI, type Pair,
@@ -53,6 +54,8 @@ export interface VsHpaOptions {
   stepPairs: number;
   /** --kube-api-qps of the HPA's kube-controller-manager (burst twice that). */
   upstreamQps: number;
+  /** --replicas R: R sharded kscale processes alone, no HPA twins (bench/vs-hpa-shards.ts). */
+  replicas?: number;
 }
 
 const SYNC_S = 15;
@@ -88,6 +91,7 @@ export function parseVsHpaArgs(argv: readonly string[]): VsHpaOptions {
     json: argv.includes('--json'),
     stepPairs: Math.min(objects, int('--step-pairs', 5, 1)),
     upstreamQps: int('--upstream-qps', 100, 1),
+    ...(value('--replicas') !== undefined ? { replicas: int('--replicas', 1, 1) } : {}),
   };
 }
 
@@ -108,6 +112,7 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
 }
 
 export async function benchVsHpa(o: VsHpaOptions): Promise<void> {
+  if (o.replicas !== undefined) { await benchShards({ ...o, replicas: o.replicas }); return; }
   const bins = controlPlaneBinaries();
   if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return; }
   say('building dist/: kscale runs as its container image starts it');
@@ -367,7 +372,7 @@ subjects: [{ kind: ServiceAccount, name: upstream-hpa, namespace: ${NS} }]
 }
 
 /** A kube-controller-manager on loopback running exactly `controllers`; resolves once /healthz answers. */
-async function startKcm(dir: string, kubeconfig: string, port: number, controllers: string, extra: string[]): Promise<ManagedProcess> {
+export async function startKcm(dir: string, kubeconfig: string, port: number, controllers: string, extra: string[]): Promise<ManagedProcess> {
   await mkdir(dir, { recursive: true });
   const proc = await ManagedProcess.start({
     name: 'kube-controller-manager', command: binaryPath('kube-controller-manager'), logFile: join(dir, 'kcm.log'),
@@ -387,7 +392,7 @@ async function startKcm(dir: string, kubeconfig: string, port: number, controlle
 }
 
 /** Waits until the bench's pods are all Running and Ready; marks stragglers itself now and then. */
-async function waitPodsReady(cp: ControlPlane, load: Load, expected: number): Promise<void> {
+export async function waitPodsReady(cp: ControlPlane, load: Load, expected: number): Promise<void> {
   let lastFix = Date.now();
   let lastSay = 0;
   await pollUntil(`${String(expected)} pods Running and Ready`, async () => {

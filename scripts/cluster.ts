@@ -17,11 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { appliedFile, applyDevMetrics, clusterDir, metricsFile, patternNamespaces, readDevMetrics } from '../src/cli/dev.ts';
 import { parseConfig } from '../src/config.ts';
-import { binaryPath, startControlPlane, startPodReadier, type ControlPlane } from '../src/controlplane/index.ts';
+import { binaryPath, installKscaleApi, startControlPlane, startPodReadier, type ControlPlane } from '../src/controlplane/index.ts';
 import { startController, type RunningController } from '../src/main.ts';
 import { createLogger } from '../src/observability/logger.ts';
 
-const CRD_FILE = new URL('../deploy/crd/horizontalautoscalers.kscale.dev.yaml', import.meta.url);
 
 interface State {
   supervisorPid: number;
@@ -143,7 +142,7 @@ async function serve(args: string[]): Promise<void> {
   const base: State = { supervisorPid: process.pid, ready: false, workDir, startedAt: new Date().toISOString() };
   await writeFile(stateFile, JSON.stringify(base, null, 2));
   const cp = await startControlPlane({ controllerManager: true, controllerManagerArgs: kcmArgs, workDir });
-  await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
+  await installKscaleApi(cp);
   const readier = startPodReadier(cp.kubeConfig, 'default');
   const devMetrics = followDevMetrics(cp);
   let controller: RunningController | undefined;

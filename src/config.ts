@@ -22,6 +22,8 @@ export interface Config {
   metricsTickMs: number;
   resyncMs: number;
   leaderElect: boolean;
+  /** Active-active: replicas split the autoscalers through member Leases (src/controller/shards.ts). */
+  sharding: boolean;
   leaderElectionNamespace?: string;
   leaderElectionId: string;
   leaseDurationMs: number;
@@ -57,6 +59,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'metrics-tick': { env: 'KSCALE_METRICS_TICK', help: 'how long one pod metrics listing serves a namespace', default: '5s' },
   resync: { env: 'KSCALE_RESYNC', help: 'full re-enqueue period', default: '5m' },
   'leader-elect': { env: 'KSCALE_LEADER_ELECT', help: 'use a Lease so only one replica acts (true/false)', default: 'true' },
+  sharding: { env: 'KSCALE_SHARDING', help: 'active-active: every replica acts on its own share of the autoscalers, through member Leases named after --leader-election-id with the same timings (true/false)', default: 'false' },
   'leader-election-namespace': { env: 'KSCALE_LEADER_ELECTION_NAMESPACE', help: "the Lease's namespace (default: own namespace)" },
   'leader-election-id': { env: 'KSCALE_LEADER_ELECTION_ID', help: "the Lease's name", default: 'kscale-controller' },
   'lease-duration': { env: 'KSCALE_LEASE_DURATION', help: 'Lease duration', default: '15s' },
@@ -165,6 +168,11 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
   if (renewDeadlineMs <= LEADER_JITTER_FACTOR * retryPeriodMs) {
     throw new ConfigError(`--renew-deadline (${req('renew-deadline')}) must be more than ${String(LEADER_JITTER_FACTOR)} × --retry-period (${req('retry-period')}): lower --retry-period to under ${human(Math.floor(renewDeadlineMs / LEADER_JITTER_FACTOR))}`);
   }
+  const leaderElect = bool('leader-elect', req('leader-elect'));
+  const sharding = bool('sharding', req('sharding'));
+  if (sharding && !leaderElect) throw new ConfigError('--sharding: needs Leases, so it cannot be combined with --leader-elect=false');
+  // The group name is also a label value (at most 63 characters) and a prefix of the member Leases' names.
+  if (sharding && leaderElectionId.length > 63) throw new ConfigError(`--leader-election-id: at most 63 characters with --sharding (it is a label value), got ${String(leaderElectionId.length)}`);
   const sec = (ms: number): number => ms / 1000;
 
   return {
@@ -187,7 +195,8 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     apiTimeoutMs: duration('api-timeout', req('api-timeout'), 100, 10 * 60_000),
     metricsTickMs: duration('metrics-tick', req('metrics-tick'), 0, 10 * 60_000),
     resyncMs: duration('resync', req('resync'), 1000, DAY),
-    leaderElect: bool('leader-elect', req('leader-elect')),
+    leaderElect,
+    sharding,
     ...(leaseNamespace ? { leaderElectionNamespace: leaseNamespace } : {}),
     leaderElectionId,
     leaseDurationMs, renewDeadlineMs, retryPeriodMs,

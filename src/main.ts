@@ -12,6 +12,8 @@ import { KubeApiError } from './kube/errors.ts';
 import { EventRecorder } from './kube/events.ts';
 import { KubeHttp } from './kube/http.ts';
 import { defaultIdentity, LeaderElector, type LeaderElectorOptions } from './kube/lease.ts';
+import { ShardMembership } from './kube/membership.ts';
+import { ShardMetrics } from './controller/shards.ts';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from './observability/http.ts';
 import { ControllerMetrics } from './observability/metrics.ts';
 
@@ -119,7 +121,15 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
   }
   const events = new EventRecorder({ kubeConfig: kc, component: 'kscale', instance: identity, logger, onRequest, onDropped: () => { metrics.eventsDropped.inc(); } });
   const lease: { elector?: Elector } = {};
-  const m = new Manager({ config, kubeConfig: kc, http, events, metrics, logger, leaseHeld: () => lease.elector?.holdsLease() ?? true });
+  // --sharding: every replica acts, on its own share (src/controller/shards.ts), instead of one leader.
+  const membership = config.sharding
+    ? new ShardMembership({
+      kubeConfig: kc, namespace: config.leaderElectionNamespace ?? ownNamespace(kc), group: config.leaderElectionId, identity, onRequest,
+      leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs, logger,
+      inFlight: () => started.manager?.inFlight() ?? [], metrics: new ShardMetrics(registry),
+    })
+    : undefined;
+  const m = new Manager({ config, kubeConfig: kc, http, events, metrics, logger, leaseHeld: () => lease.elector?.holdsLease() ?? true, ...(membership ? { shards: membership } : {}) });
   started.manager = m;
 
   const fail = (err: unknown): void => {
@@ -133,7 +143,7 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
   let elector: Elector | undefined;
   const makeElector = options.makeElector ?? ((o: LeaderElectorOptions): Elector => new LeaderElector(o));
   try {
-    elector = config.leaderElect
+    elector = membership ?? (config.leaderElect
       ? makeElector({
         kubeConfig: kc, namespace: config.leaderElectionNamespace ?? ownNamespace(kc), name: config.leaderElectionId, identity, onRequest,
         leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs, logger,
@@ -141,7 +151,7 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
         onStoppedLeading: () => { m.stopLeading(); },
         onLeaderChange: (holder: string | undefined) => { logger.info({ holder }, 'leader changed'); },
       })
-      : undefined;
+      : undefined);
     lease.elector = elector;
     await m.start();
   } catch (e) {
@@ -155,9 +165,10 @@ export async function startController(config: Config, kc: KubeConfig, logger: Lo
   }
 
   if (elector) elector.run().catch(fail);
-  else m.startLeading();
+  // With sharding every replica works; the membership says which keys (and when) it may act on.
+  if (!elector || membership) m.startLeading();
   const metricsUrl = metricsApart ? metricsServer?.url : server.url;
-  logger.info({ server: http.server, identity, namespaces: config.namespaces, labelSelector: config.labelSelector, http: server.url, metrics: metricsUrl ?? 'off', leaderElect: config.leaderElect }, 'kscale controller started');
+  logger.info({ server: http.server, identity, namespaces: config.namespaces, labelSelector: config.labelSelector, http: server.url, metrics: metricsUrl ?? 'off', leaderElect: config.leaderElect, sharding: config.sharding }, 'kscale controller started');
 
   let stopped: Promise<void> | undefined;
   return {

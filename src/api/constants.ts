@@ -9,6 +9,11 @@ export const ConditionType = {
   ScaledToZero: 'ScaledToZero',
   // kscale's own: present only while an annotation kscale reads has a value it cannot use.
   AnnotationsInvalid: 'AnnotationsInvalid',
+  // kscale's own: present once a metric's fallback has applied (True while it does).
+  FallbackActive: 'FallbackActive',
+  // kscale's own: present while lint checks (src/lint) find legal settings that are surely a mistake;
+  // the reason names the check (MultipleWarnings for several), the message lists every finding.
+  LintWarnings: 'LintWarnings',
 } as const;
 
 export const Reason = {
@@ -41,6 +46,12 @@ export const Reason = {
   AmbiguousTarget: 'AmbiguousTarget',
   Paused: 'Paused',
   DryRun: 'DryRun',
+  FallbackActivated: 'FallbackActivated',
+  FallbackDeactivated: 'FallbackDeactivated',
+  // A safety gate held the replica count (AbleToScale=False); the reason names the gate.
+  StaleMetricsGate: 'StaleMetricsGate',
+  DropToZeroGate: 'DropToZeroGate',
+  MaxJumpGate: 'MaxJumpGate',
 } as const;
 
 export const Message = {
@@ -80,6 +91,11 @@ export const EventReason = {
   DryRunRescale: 'DryRunRescale',
   PausedRescale: 'PausedRescale',
   InvalidAnnotation: 'InvalidAnnotation',
+  FallbackActivated: 'FallbackActivated',
+  FallbackDeactivated: 'FallbackDeactivated',
+  StaleMetricsGate: 'StaleMetricsGate',
+  DropToZeroGate: 'DropToZeroGate',
+  MaxJumpGate: 'MaxJumpGate',
 } as const;
 
 export const RescaleReason = {

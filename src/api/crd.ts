@@ -15,15 +15,16 @@
 // defaulted here: the engine applies upstream's defaulting, and a defaulted `behavior` would switch
 // the algorithm from upstream's no-behavior path to the behavior path.
 import { DEFAULT_METRICS, DEFAULT_MIN_REPLICAS, UPSTREAM_DEFAULTS } from './defaults.ts';
-import { GROUP, KIND, PLURAL, SHORT_NAME, VERSION } from './types.ts';
+import { GROUP, KIND, PLURAL, ROLLOUT_POLICIES, SELECTION_STRATEGIES, SHORT_NAME, VERSION } from './types.ts';
 import type {
   Condition, ContainerResourceMetricSource, CrossVersionObjectReference, DecisionSummary, ExternalMetricSource,
   HorizontalAutoscaler, HorizontalAutoscalerSpec, HorizontalAutoscalerStatus, HorizontalPodAutoscalerBehavior,
   HPAScalingPolicy, HPAScalingRules, LabelSelector, LabelSelectorRequirement, MetricIdentifier,
   MetricProposalSummary, MetricSpec, MetricStatus, MetricTarget, MetricValueStatus, ObjectMetricSource,
-  PodsMetricSource, Recommendation, ResourceMetricSource, ScaleEvent,
+  PodsMetricSource, Recommendation, ResourceMetricSource, RolloutSpec, ScaleEvent,
 } from './types.ts';
 import { LIMITS } from './validation.ts';
+import { fallbackSchema, metricHistorySchema, proposalFallbackSchema, safetySchema } from './safety-crd.ts';
 
 /** A CEL rule (x-kubernetes-validations). */
 export interface ValidationRule {
@@ -284,28 +285,33 @@ const metricTarget = (description: string, kind: keyof typeof TARGET_RULES): Fie
 const resourceSource = {
   name: segmentName('Name of the resource, e.g. "cpu" or "memory".'),
   target: metricTarget('The target for the resource: averageUtilization (percent of requests) or averageValue.', 'resource'),
+  fallback: fallbackSchema,
 } satisfies SchemaFor<ResourceMetricSource>;
 
 const containerResourceSource = {
   name: segmentName('Name of the resource, e.g. "cpu" or "memory".'),
   container: str('Name of the container in the pods whose usage counts.', { minLength: 1, maxLength: MAX_NAME }),
   target: metricTarget('The target for the resource: averageUtilization (percent of requests) or averageValue.', 'resource'),
+  fallback: fallbackSchema,
 } satisfies SchemaFor<ContainerResourceMetricSource>;
 
 const podsSource = {
   metric: metricIdentifier(true),
   target: metricTarget('The target per pod: type AverageValue with averageValue.', 'pods'),
+  fallback: fallbackSchema,
 } satisfies SchemaFor<PodsMetricSource>;
 
 const objectSource = {
   describedObject: crossVersionObjectReference('The object the metric describes, in the autoscaler\'s namespace.', true),
   metric: metricIdentifier(true),
   target: metricTarget('The target: value (the metric itself) or averageValue (the metric divided by the number of pods).', 'object'),
+  fallback: fallbackSchema,
 } satisfies SchemaFor<ObjectMetricSource>;
 
 const externalSource = {
   metric: metricIdentifier(true),
   target: metricTarget('The target: exactly one of value (the total across series) or averageValue (the total divided by the number of pods).', 'external'),
+  fallback: fallbackSchema,
 } satisfies SchemaFor<ExternalMetricSource>;
 
 const metricSpecProperties = {
@@ -418,6 +424,17 @@ const specProperties = {
     + 'unless configured otherwise), as upstream\'s --horizontal-pod-autoscaler-tolerance.', 'nonNegative'),
   dryRun: { type: 'boolean', description: 'When true, kscale decides and reports (status, events, metrics) but never changes the '
     + 'target\'s scale. Default false.' },
+  safety: safetySchema,
+  selectionStrategy: enumOf('Which pods count for Resource, ContainerResource and Pods metrics and for ready-pod counts '
+    + '(the field and values of KEP-5325): LabelSelector (default) every pod the target\'s selector matches, as the HPA does; '
+    + 'OwnerReference only pods owned through the target\'s chain (Deployment → ReplicaSet → Pod, StatefulSet → Pod, any '
+    + 'kind → Pod by ownerReference); pods of other workloads that share the labels are left out.', SELECTION_STRATEGIES),
+  rollout: object<RolloutSpec>('What a rollout of the target may do to the replica count.', {
+    policy: enumOf('Upstream (default): pods of a rollout count as any pod, as the HPA counts them. ExcludeSurge: while the '
+      + 'target rolls out (a Deployment\'s generation not yet observed, more pods than spec.replicas, or two ReplicaSets with '
+      + 'pods; a StatefulSet between revisions), a scale-up is bounded by what the target\'s spec.replicas oldest pods '
+      + 'propose: surge pods beyond them cannot ratchet the replica count up. Scale-downs are as upstream.', ROLLOUT_POLICIES),
+  }, []),
 } satisfies SchemaFor<HorizontalAutoscalerSpec>;
 
 const specRules: ValidationRule[] = [
@@ -485,6 +502,7 @@ const metricProposalProperties = {
   current: str('The current value, formatted.'),
   target: str('The target value, formatted.'),
   error: str('Why the metric could not be computed, if it could not.'),
+  fallback: proposalFallbackSchema,
 } satisfies SchemaFor<MetricProposalSummary>;
 
 const decisionProperties = {
@@ -532,6 +550,7 @@ const statusProperties = {
     object<Recommendation>('A recommendation: the unstabilized desired replica count at a time.', recommendationProperties, ['replicas', 'time'])),
   scaleUpEvents: scaleEvents('up'),
   scaleDownEvents: scaleEvents('down'),
+  metricHistory: metricHistorySchema,
 } satisfies SchemaFor<HorizontalAutoscalerStatus>;
 
 // ---- The resource ----------------------------------------------------------------------------------

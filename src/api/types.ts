@@ -49,15 +49,27 @@ export interface MetricIdentifier {
   selector?: LabelSelector;
 }
 
-export interface ResourceMetricSource { name: string; target: MetricTarget }
-export interface ContainerResourceMetricSource { name: string; container: string; target: MetricTarget }
-export interface PodsMetricSource { metric: MetricIdentifier; target: MetricTarget }
+/**
+ * What a metric proposes once it has failed continuously for failureDurationSeconds (the shape of
+ * upstream's alpha KEP-5679 under External; kscale offers it under every source type).
+ */
+export interface MetricFallback {
+  /** How long the metric must fail without a break before the fallback applies (default 180). */
+  failureDurationSeconds?: number;
+  /** The replica count the failing metric then proposes (joins the maximum over metrics). */
+  replicas: number;
+}
+
+export interface ResourceMetricSource { name: string; target: MetricTarget; fallback?: MetricFallback }
+export interface ContainerResourceMetricSource { name: string; container: string; target: MetricTarget; fallback?: MetricFallback }
+export interface PodsMetricSource { metric: MetricIdentifier; target: MetricTarget; fallback?: MetricFallback }
 export interface ObjectMetricSource {
   describedObject: CrossVersionObjectReference;
   metric: MetricIdentifier;
   target: MetricTarget;
+  fallback?: MetricFallback;
 }
-export interface ExternalMetricSource { metric: MetricIdentifier; target: MetricTarget }
+export interface ExternalMetricSource { metric: MetricIdentifier; target: MetricTarget; fallback?: MetricFallback }
 
 export interface MetricSpec {
   type: MetricSourceType;
@@ -107,7 +119,47 @@ export interface HorizontalAutoscalerSpec {
   tolerance?: QuantityValue;
   /** Decide and report, never change the target's scale. */
   dryRun?: boolean;
+  /**
+   * Which pods count (KEP-5325's field and values): LabelSelector (default) every pod the target's
+   * selector matches, as the HPA does; OwnerReference only those owned through the target's chain.
+   */
+  selectionStrategy?: SelectionStrategy;
+  /** What a rollout of the target may do to the replica count (engine/rollout.ts). */
+  rollout?: RolloutSpec;
+  /** Gates that hold the replica count when the metrics look wrong (all off when unset). */
+  safety?: SafetySpec;
 }
+
+/** Each gate is on when its object is present (`{}` takes every default). */
+export interface SafetySpec {
+  /** Hold while a metric's newest sample is older than maxAgeSyncPeriods × the sync period. */
+  staleMetrics?: { maxAgeSyncPeriods?: number };
+  /**
+   * Hold a scale-down while a metric that was at least minPreviousPercent of its target dropped to
+   * exactly 0 with pods still running, for up to holdSeconds after the drop.
+   */
+  dropToZero?: { minPreviousPercent?: number; holdSeconds?: number };
+  /**
+   * Hold a change of more than percent % of the median recommendation of the stabilization history
+   * (a change of at most minChange replicas always passes).
+   */
+  maxJump?: { percent?: number; minChange?: number };
+}
+
+export const SELECTION_STRATEGIES = ['LabelSelector', 'OwnerReference'] as const;
+export type SelectionStrategy = typeof SELECTION_STRATEGIES[number];
+
+export interface RolloutSpec {
+  /**
+   * Upstream (default): pods of a rollout count as any pod, as the HPA counts them. ExcludeSurge:
+   * while the target rolls out, a scale-up is bounded by what its spec.replicas oldest pods propose,
+   * the surge pods beyond them left out.
+   */
+  policy?: RolloutPolicy;
+}
+
+export const ROLLOUT_POLICIES = ['Upstream', 'ExcludeSurge'] as const;
+export type RolloutPolicy = typeof ROLLOUT_POLICIES[number];
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -168,6 +220,24 @@ export interface HorizontalAutoscalerStatus {
   recommendations?: Recommendation[];
   scaleUpEvents?: ScaleEvent[];
   scaleDownEvents?: ScaleEvent[];
+  /** Per metric entry: failing since, fallback, last ratio (only for fallback and safety gates). */
+  metricHistory?: MetricHistoryEntry[];
+}
+
+/** What kscale remembers about one metric entry between passes (engine/metric-history.ts). */
+export interface MetricHistoryEntry {
+  /** Index into spec.metrics. */
+  index: number;
+  /** The metric's readable name: an entry whose metric changed starts afresh. */
+  metric: string;
+  /** When the metric started failing without a break (KEP-5679's firstFailureTime). */
+  firstFailureTime?: string;
+  /** The fallback's replicas are in effect. */
+  fallbackActive?: boolean;
+  /** The last measured value as a ratio to its target (dropToZero gate). */
+  lastRatio?: number;
+  /** When the metric dropped to 0 from at least the gate's threshold (dropToZero gate). */
+  droppedToZeroTime?: string;
 }
 
 /** A compact, persisted form of the decision's explanation. */
@@ -189,6 +259,8 @@ export interface MetricProposalSummary {
   current?: string;
   target?: string;
   error?: string;
+  /** Set while the metric's fallback is in effect: its replicas stand in for the failed metric. */
+  fallback?: { replicas: number; since: string };
 }
 
 export interface HorizontalAutoscaler {

@@ -6,6 +6,8 @@ import { compareQuantity, isQuantity, parseQuantity } from '../values/quantity.t
 const MAX_MILLI_TEXT = '9223372036854775807m';
 const MAX_MILLI_QUANTITY = parseQuantity(MAX_MILLI_TEXT);
 import { selectorFromLabelSelector } from '../values/labels.ts';
+import { validateFallback, validateSafety } from './safety.ts';
+import { validateTargetPods } from './target-pods.ts';
 
 export interface FieldError {
   path: string;
@@ -136,6 +138,8 @@ export function validateSpec(input: unknown, path = 'spec'): FieldError[] {
   if (spec.dryRun !== undefined && spec.dryRun !== null && typeof spec.dryRun !== 'boolean') {
     c.add(`${path}.dryRun`, `must be true or false, got ${JSON.stringify(spec.dryRun)}`);
   }
+  c.errors.push(...validateSafety(spec.safety, `${path}.safety`));
+  c.errors.push(...validateTargetPods(spec, path));
   return c.errors;
 }
 
@@ -247,6 +251,7 @@ function validateMetric(c: Collector, input: unknown, path: string): void {
       validateTarget(c, src.target, `${sp}.target`, 'external');
       break;
   }
+  c.errors.push(...validateFallback(src.fallback, `${sp}.fallback`));
 }
 
 /** Formats errors as one line each: "spec.maxReplicas: Required value". */

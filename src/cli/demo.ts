@@ -1,7 +1,7 @@
 // `kscale demo` (npm run demo): the main job on the embedded control plane, watched live. It starts
 // the control plane, installs the CRD, runs the controller, creates the demo workload whose queue
 // rises and falls, prints each decision as it happens, and ends with a chart of the run.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HorizontalAutoscaler } from '../api/types.ts';
@@ -25,7 +25,6 @@ Starts the embedded control plane and the controller, drives a queue-depth load 
 falls over --period, prints every decision live, and writes a chart of the run to --out.
 Ctrl-C ends early: the chart of the run so far is still written, and everything is cleaned up.`;
 
-const CRD_FILE = new URL('../../deploy/crd/horizontalautoscalers.kscale.dev.yaml', import.meta.url);
 const SYNC_SECONDS = 5;
 const MAX_REPLICAS = 10;
 
@@ -96,14 +95,16 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   let load: DemoLoad | undefined;
   stop.onInterrupt(() => { load?.stop(); void controller?.stop(); });
   try {
-    const { binaryPath, ensureControlPlaneBinaries, startControlPlane, startPodReadier } = await import('../controlplane/index.ts');
+    const { binaryPath, installKscaleApi } = await import('../controlplane/index.ts');
+    const { startEmbeddedCluster } = await import('./embedded-cluster.ts');
     try {
-      await ensureControlPlaneBinaries();
       if (!stop.interrupted()) {
-        io.out('Starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
-        cp = await startControlPlane({ controllerManager: true });
-        await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
-        readier = startPodReadier(cp.kubeConfig, DEMO_NAMESPACE);
+        io.out('Starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager; kube-scheduler, kwok, metrics-server)...\n');
+        // Pods run on kwok nodes; without the kwok mode's binaries, a helper marks them Ready instead.
+        const cluster = await startEmbeddedCluster((line) => { io.err(line); }, [DEMO_NAMESPACE]);
+        cp = cluster.cp;
+        readier = { stop: cluster.stopHelpers };
+        await installKscaleApi(cp);
         const config = parseConfig(['--http-address=127.0.0.1:0', '--leader-elect=false', `--namespace=${DEMO_NAMESPACE}`, '--metrics-tick=1s']);
         controller = await startController(config, cp.kubeConfig, createLogger({ level: 'error' }));
         load = await startDemo(cp, periodMs);

@@ -6,6 +6,7 @@ import { fetch } from 'undici';
 import { parseAllDocuments } from 'yaml';
 import type { HorizontalAutoscalerSpec } from '../api/types.ts';
 import type { ControlPlane } from '../controlplane/index.ts';
+import { startSplitLoad } from '../controlplane/kwok-usage.ts';
 
 export const DEMO_NAMESPACE = 'demo';
 export const DEFAULT_PERIOD_MS = 6 * 60_000;
@@ -43,6 +44,38 @@ spec:
     scaleDown: {stabilizationWindowSeconds: 30}
 `;
 
+// With the kwok mode (cp.kwok): a second Deployment autoscaled on CPU utilization, whose pods run
+// on kwok nodes and whose usage reaches kscale through the real metrics-server.
+const cpuManifests = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: ${DEMO_NAMESPACE}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: example/web:1.0, resources: {requests: {cpu: 100m}}}]}
+---
+apiVersion: kscale.dev/v1alpha1
+kind: HorizontalAutoscaler
+metadata: {name: web, namespace: ${DEMO_NAMESPACE}}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 10
+  syncPeriodSeconds: 5
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+  behavior:
+    scaleDown: {stabilizationWindowSeconds: 30}
+`;
+
+/** The web Deployment's total CPU demand over time (millicores, split over its Ready pods): 50 to 450. */
+export function cpuDemand(elapsedMs: number, periodMs = DEFAULT_PERIOD_MS): number {
+  return Math.round(250 - 200 * Math.cos((2 * Math.PI * elapsedMs) / periodMs));
+}
+
 /** The demo HorizontalAutoscaler's spec, as applied (for charts: no need to read it back). */
 export const DEMO_SPEC = (parseAllDocuments(manifests)[2]?.toJS() as { spec: HorizontalAutoscalerSpec }).spec;
 
@@ -54,6 +87,8 @@ export function queueDepth(elapsedMs: number, periodMs = DEFAULT_PERIOD_MS): num
 export interface DemoLoad {
   /** The queue depth right now. */
   depth(): number;
+  /** The web Deployment's total CPU demand right now (millicores); undefined without the kwok mode. */
+  cpuMilli(): number | undefined;
   stop(): void;
 }
 
@@ -76,7 +111,16 @@ export async function startDemo(cp: ControlPlane, periodMs = DEFAULT_PERIOD_MS, 
   set();
   const timer = setInterval(() => { if (!set()) clearInterval(timer); }, 1_000);
   timer.unref();
-  return { depth, stop: () => { clearInterval(timer); } };
+  let cpu: { stop(): void } | undefined;
+  if (cp.kwok) {
+    await cp.applyYaml(cpuManifests);
+    cpu = startSplitLoad(cp.kubeConfig, DEMO_NAMESPACE, 'app=web', () => ({ cpuMilli: cpuDemand(now() - started, periodMs) }));
+  }
+  return {
+    depth,
+    cpuMilli: () => (cpu ? cpuDemand(now() - started, periodMs) : undefined),
+    stop: () => { clearInterval(timer); cpu?.stop(); },
+  };
 }
 
 /** The lines that tell a newcomer how to watch the demo from a second terminal. */
@@ -90,10 +134,11 @@ export function watchInstructions(kubeconfigPath: string, kubectlDir: string): s
 }
 
 /** What `kscale run --embedded` prints once the controller runs: where the demo is and how to watch it. */
-export function embeddedBanner(server: string, kubeconfigPath: string, kubectlDir: string, pid = process.pid): string {
+export function embeddedBanner(server: string, kubeconfigPath: string, kubectlDir: string, pid = process.pid, kwok = false): string {
   return [
     `kscale: embedded control plane ready at ${server}`,
     `  demo: Deployment ${DEMO_NAMESPACE}/worker, autoscaled on a queue whose depth rises and falls over ${String(DEFAULT_PERIOD_MS / 60_000)} minutes`,
+    ...(kwok ? [`        Deployment ${DEMO_NAMESPACE}/web, autoscaled on CPU utilization: pods on kwok nodes, usage through metrics-server (kubectl top pods -n ${DEMO_NAMESPACE})`] : []),
     ...watchInstructions(kubeconfigPath, kubectlDir),
     `  Ctrl-C stops everything. Enter (or kill -USR1 ${String(pid)}) prints this again.`,
     '',

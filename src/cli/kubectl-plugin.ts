@@ -8,12 +8,6 @@ import { whyCommand } from './why.ts';
 
 const PROGRAM = 'kubectl kscale';
 
-const lintPending: CommandEntry = {
-  run: (_args, io) => { io.err(`${PROGRAM} lint: not available yet in this version of kscale\n`); return Promise.resolve(2); },
-  summary: 'check HorizontalAutoscalers for mistakes (not available yet)',
-  usage: 'Usage: kubectl kscale lint\n\nNot available yet in this version of kscale.',
-};
-
 /** The plugin's commands: kscale's own entries, so flags, help and behaviour are the same. */
 export function pluginCommands(table: Record<string, CommandEntry> = commands): Record<string, CommandEntry> {
   const pick = (name: string): CommandEntry | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
@@ -22,8 +16,7 @@ export function pluginCommands(table: Record<string, CommandEntry> = commands): 
     ['why', why && { ...why, run: (args, io) => whyCommand(args, io, Date.now, PROGRAM) }],
     ['decide', pick('decide')],
     ['simulate', pick('simulate')],
-    // `kscale lint` is being built separately; the plugin picks it up once it is in the table.
-    ['lint', pick('lint') ?? lintPending],
+    ['lint', pick('lint')],
     ['version', pick('version')],
   ];
   return Object.fromEntries(entries.filter((e): e is [string, CommandEntry] => e[1] !== undefined));

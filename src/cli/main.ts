@@ -6,6 +6,7 @@ import { completionCommand, completionUsage, SHELLS, type CompletionEntry } from
 import { convertCommand, convertUsage } from './convert.ts';
 import { decideLiveUsage, decideOrLive } from './decide-live.ts';
 import { demoCommand, demoUsage } from './demo.ts';
+import { lintCommand, lintUsage } from './lint.ts';
 import { devCommand, devUsage } from './dev.ts';
 import { runCommand, runUsage } from './run.ts';
 import { simulateCommand, simulateUsage } from './simulate.ts';
@@ -33,6 +34,7 @@ export const commands: Record<string, CommandEntry> = {
   demo: { run: demoCommand, summary: 'watch kscale scale a workload on the embedded control plane, live', usage: demoUsage },
   simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations', usage: simulateUsage },
   snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)', usage: snapshotUsage },
+  lint: { run: lintCommand, summary: 'check HorizontalAutoscalers for mistakes, in files or live', usage: lintUsage },
   convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers', usage: convertUsage },
   dev: { run: devCommand, summary: 'program the fake metrics APIs of the background cluster (npm run cluster:up)', usage: devUsage, words: ['metrics'] },
   completion: { run: (args, io) => completionCommand(args, io, completionEntries), summary: 'print a shell completion script (bash, zsh, fish)', usage: completionUsage, words: SHELLS },

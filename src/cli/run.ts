@@ -1,6 +1,5 @@
 // `kscale run`: the controller against the configured cluster, or, with --embedded, against a local
 // control plane started for the purpose (also when --embedded=auto finds no cluster configured).
-import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, configUsage, parseConfig } from '../config.ts';
@@ -9,30 +8,28 @@ import { startController, StartupError, StartupFlagError } from '../main.ts';
 import { createLogger } from '../observability/logger.ts';
 import { UsageError, type CommandIO } from './io.ts';
 
-const CRD_FILE = new URL('../../deploy/crd/horizontalautoscalers.kscale.dev.yaml', import.meta.url);
 
 export const runUsage = `${configUsage()}  --embedded[=auto]             start a local control plane (auto: only when no cluster is configured)\n`;
 
 interface Embedded { kc: KubeConfig; kubeconfigPath: string; announce(): void; stop(): Promise<void> }
 
 async function startEmbedded(io: CommandIO): Promise<Embedded> {
-  const { ensureControlPlaneBinaries, startControlPlane, startPodReadier, binaryPath } = await import('../controlplane/index.ts');
+  const { binaryPath, installKscaleApi } = await import('../controlplane/index.ts');
+  const { startEmbeddedCluster } = await import('./embedded-cluster.ts');
   const { DEMO_NAMESPACE, embeddedBanner, remindWatchInstructions, startDemo } = await import('./embedded-demo.ts');
-  io.err('kscale: starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager)...\n');
-  await ensureControlPlaneBinaries();
-  const cp = await startControlPlane({ controllerManager: true });
+  io.err('kscale: starting the embedded control plane (etcd, kube-apiserver, kube-controller-manager; kube-scheduler, kwok, metrics-server)...\n');
+  // Pods run on kwok nodes; without the kwok mode's binaries, a helper marks them Ready instead.
+  const { cp, stopHelpers } = await startEmbeddedCluster((line) => { io.err(line); }, ['default', DEMO_NAMESPACE]);
   try {
-    await cp.applyYaml(await readFile(CRD_FILE, 'utf8'));
-    // No kubelet here: pods are marked Running and Ready as they appear.
-    const readiers = [startPodReadier(cp.kubeConfig, 'default'), startPodReadier(cp.kubeConfig, DEMO_NAMESPACE)];
+    await installKscaleApi(cp);
     const demo = await startDemo(cp);
     // Printed once the controller runs (after its startup lines), and again on demand.
-    const banner = embeddedBanner(cp.server, cp.kubeconfigPath, dirname(binaryPath('kubectl')));
+    const banner = embeddedBanner(cp.server, cp.kubeconfigPath, dirname(binaryPath('kubectl')), process.pid, cp.kwok !== undefined);
     let reminders: { stop(): void } | undefined;
     return {
       kc: cp.kubeConfig, kubeconfigPath: cp.kubeconfigPath,
       announce: () => { io.err(banner); reminders ??= remindWatchInstructions(() => { io.err(banner); }, cp.kubeConfig); },
-      stop: async () => { reminders?.stop(); demo.stop(); await Promise.all(readiers.map((r) => r.stop())); await cp.stop(); },
+      stop: async () => { reminders?.stop(); demo.stop(); await stopHelpers(); await cp.stop(); },
     };
   } catch (e) {
     await cp.stop();

@@ -82,6 +82,8 @@ export function ruleText(d: DecisionSummary, hza: HorizontalAutoscaler): string 
       return `another autoscaler claims the same target or pods: ${d.reason}`;
     case 'scaleError':
       return `updating the target's scale failed: ${d.reason}`;
+    case 'rollout':
+      return `rollout.policy ExcludeSurge: the target is rolling out, and a scale-up is bounded by what its spec.replicas oldest pods propose (surge pods left out), so ${d.desiredReplicas}`;
     default:
       return d.limitedBy;
   }

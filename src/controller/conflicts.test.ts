@@ -28,3 +28,10 @@ for (const [name, autoscalers, hpas, expected] of cases) {
     assert.deepEqual(conflictsIn(targetIndex(sameNamespace(autoscalers), sameNamespace(hpas)), self), expected, 'one index serves every autoscaler of the namespace');
   });
 }
+
+test('conflicts: a KEDA ScaledObject on the target is a second writer; its kind defaults to Deployment in LintSources', () => {
+  const so = (name: string, kind: string, target: string): HpaLike => ({ metadata: { name, namespace: 'ns' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind, name: target } } });
+  assert.deepEqual(conflictsIn(targetIndex([self], [], [so('keda', 'Deployment', 'web'), so('other', 'Deployment', 'api')]), self), ['ScaledObject ns/keda']);
+  assert.deepEqual(conflictsIn(targetIndex([self], [hpa('keda-hpa-keda', 'Deployment', 'web')], [so('keda', 'Deployment', 'web')]), self),
+    ['HorizontalPodAutoscaler ns/keda-hpa-keda', 'ScaledObject ns/keda']);
+});

@@ -1,5 +1,5 @@
-// Second writers: another HorizontalAutoscaler or an HPA scaling the same workload would fight
-// over its replica count, so the engine refuses to scale while one exists.
+// Second writers: another HorizontalAutoscaler, an HPA or a KEDA ScaledObject scaling the same workload
+// would fight over its replica count, so the engine refuses to scale while one exists.
 import type { CrossVersionObjectReference, HorizontalAutoscaler } from '../api/types.ts';
 
 export interface HpaLike {
@@ -14,7 +14,8 @@ const groupOf = (apiVersion: string | undefined): string => (apiVersion?.include
 /** Two references name one workload when group, kind and name agree (the version does not matter). */
 const targetKey = (ref: CrossVersionObjectReference): string => `${groupOf(ref.apiVersion)}\0${ref.kind}\0${ref.name}`;
 
-export function targetIndex(autoscalers: readonly HorizontalAutoscaler[], hpas: readonly HpaLike[]): TargetIndex {
+/** `scaledObjects`: KEDA ScaledObjects (their scaleTargetRef defaulted as KEDA defaults it), which scale through an HPA of their own. */
+export function targetIndex(autoscalers: readonly HorizontalAutoscaler[], hpas: readonly HpaLike[], scaledObjects: readonly HpaLike[] = []): TargetIndex {
   const index = new Map<string, string[]>();
   const add = (kind: string, meta: HpaLike['metadata'], ref: CrossVersionObjectReference | undefined): void => {
     if (!ref || meta?.deletionTimestamp) return;
@@ -25,6 +26,7 @@ export function targetIndex(autoscalers: readonly HorizontalAutoscaler[], hpas: 
   };
   for (const a of autoscalers) add('HorizontalAutoscaler', a.metadata, a.spec.scaleTargetRef);
   for (const h of hpas) add('HorizontalPodAutoscaler', h.metadata, h.spec?.scaleTargetRef);
+  for (const s of scaledObjects) add('ScaledObject', s.metadata, s.spec?.scaleTargetRef);
   for (const list of index.values()) list.sort();
   return index;
 }
@@ -39,4 +41,13 @@ export function targetConflicts(self: HorizontalAutoscaler, autoscalers: readonl
   const ns = self.metadata?.namespace;
   const inNamespace = <T extends { metadata?: { namespace?: string } }>(list: readonly T[]): T[] => list.filter((o) => o.metadata?.namespace === ns);
   return conflictsIn(targetIndex(inNamespace(autoscalers), inNamespace(hpas)), self);
+}
+
+/** A KEDA ScaledObject as a conflict-index entry: its scaleTargetRef with KEDA's defaults (apps/v1 Deployment). */
+export function scaledObjectEntry(so: { metadata?: HpaLike['metadata']; spec?: { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } }): HpaLike {
+  const ref = so.spec?.scaleTargetRef;
+  return {
+    ...(so.metadata ? { metadata: so.metadata } : {}),
+    ...(ref?.name ? { spec: { scaleTargetRef: { apiVersion: ref.apiVersion ?? 'apps/v1', kind: ref.kind ?? 'Deployment', name: ref.name } } } : {}),
+  };
 }

@@ -5,12 +5,13 @@
 import { DEFAULT_METRICS } from '../api/defaults.ts';
 import type { HorizontalAutoscaler } from '../api/types.ts';
 import { validateSpec } from '../api/validation.ts';
-import type { Pod } from '../engine/inputs.ts';
+import type { Pod, Scale } from '../engine/inputs.ts';
 import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 import type { KubeHttp } from '../kube/http.ts';
 import type { Discovery, ScaleClient, ScaleRead } from '../kube/scale.ts';
 import { externalMetric, objectMetric, podsMetric } from '../metrics/custom-external.ts';
 import type { PodMetricsSource } from '../metrics/pod-metrics.ts';
+import type { TargetPods } from './target-pods.ts';
 
 export interface GatherSources {
   http: KubeHttp;
@@ -22,6 +23,8 @@ export interface GatherSources {
    * engine filters with the same rule; a source may also return them all).
    */
   pods: (namespace: string, selector?: string) => readonly Pod[];
+  /** Ownership and rollout state of the target's pods, when the autoscaler asks for them (target-pods.ts). */
+  targetPods?: (autoscaler: HorizontalAutoscaler, scale: Scale, pods: readonly Pod[]) => TargetPods;
   /** Observes each metric fetch: metric type, seconds, and whether it failed. */
   onFetch?: (metricType: string, seconds: number, failed: boolean) => void;
 }
@@ -74,9 +77,10 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
       }
     }));
   }
+  const pods = src.pods(namespace, selector || undefined);
   return {
     snapshot: {
-      autoscaler, scale, pods: src.pods(namespace, selector || undefined),
+      autoscaler, scale, pods, ...('error' in scale || !src.targetPods ? {} : src.targetPods(autoscaler, scale, pods)),
       podMetrics: Array.isArray(podMetrics) && selector !== '' ? src.podMetrics.matching(podMetrics, selector) : podMetrics,
       metricValues, now,
     },

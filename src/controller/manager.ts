@@ -18,7 +18,12 @@ import { parseSelector, type Selector } from '../values/labels.ts';
 import { stripHpa, stripMetadata, stripPod } from './strip.ts';
 import { ResilientInformer } from './informer.ts';
 import { WorkQueue } from './queue.ts';
+import { targetPods } from './target-pods.ts';
+import { WorkloadCaches } from './workloads.ts';
+import { LintSources } from './lint-sources.ts';
+import { lint } from '../lint/lint.ts';
 import { Reconciler } from './reconciler.ts';
+import { ShardTracker, type ShardGate } from './shards.ts';
 
 export interface ManagerOptions {
   config: Config;
@@ -29,10 +34,12 @@ export interface ManagerOptions {
   logger: Logger;
   /** With leader election: whether the Lease is still held by the monotonic clock (LeaderElector.holdsLease). */
   leaseHeld?: () => boolean;
+  /** With --sharding: which keys this replica owns (src/kube/membership.ts); the rest are left to the other members. */
+  shards?: ShardGate;
 }
 
 /** One informer over all namespaces, or one per watched namespace. */
-class Caches<T extends KubernetesObject> {
+export class Caches<T extends KubernetesObject> {
   readonly #byNamespace = new Map<string, ResilientInformer<T>>();
   readonly #all: ResilientInformer<T> | undefined;
   constructor(make: (namespace: string | undefined) => ResilientInformer<T>, namespaces: readonly string[]) {
@@ -67,10 +74,17 @@ export class Manager {
   readonly #autoscalers: Caches<HorizontalAutoscaler & KubernetesObject>;
   readonly #pods: Caches<V1Pod>;
   readonly #hpas: Caches<V2HorizontalPodAutoscaler>;
+  /** Deployments, ReplicaSets, StatefulSets: pod ownership, rollouts, and (later) the current scale. */
+  readonly #workloads: WorkloadCaches;
+  /** ResourceQuotas, and KEDA ScaledObjects and VPAs when their CRDs are installed: lint and conflicts. */
+  readonly #lintSources: LintSources;
   readonly #podsBySelector = new NamespaceMemo<readonly Pod[]>();
   readonly #targets = new NamespaceMemo<TargetIndex>();
   readonly #selectors = new SelectorRegistry();
   #leading = false;
+  readonly #shards: ShardTracker | undefined;
+  /** Keys being reconciled now: a new shard member is acknowledged only once those it takes are done. */
+  readonly #inFlight = new Set<string>();
   #workers: Promise<void>[] = [];
   #resync: NodeJS.Timeout | undefined;
   #stopping = false;
@@ -107,6 +121,20 @@ export class Manager {
     stripping(this.#pods, stripPod);
     stripping(this.#hpas, stripHpa);
     stripping(this.#autoscalers, stripMetadata);
+    this.#workloads = new WorkloadCaches((_kind, plural) => new Caches(informer<KubernetesObject>(plural, under('/apis/apps/v1', plural)), config.namespaces));
+    this.#lintSources = new LintSources({
+      namespaces: config.namespaces, logger: o.logger,
+      informer: <T extends KubernetesObject>(resource: string, path: string, onWatchError?: () => void) => new ResilientInformer<T>({
+        kubeConfig: kc, path, list: () => o.http.get<KubernetesListObject<T>>(path, {}, 60_000),
+        onRestart: (err, delayMs) => {
+          metrics.informerRestarts.inc({ resource });
+          this.#log.warn({ err, resource, delayMs }, 'watch failed; restarting');
+          onWatchError?.();
+        },
+      }),
+      list: (path) => o.http.get(path, { limit: '1' }),
+      changed: (ns) => { this.#targets.touch(ns); },
+    });
 
     const discovery = new Discovery(o.http);
     const scales = new ScaleClient(o.http, discovery);
@@ -115,19 +143,36 @@ export class Manager {
       sources: {
         http: o.http, discovery, scales, podMetrics: new PodMetricsSource(o.http, config.metricsTickMs),
         pods: (ns, selector) => this.#podsOf(ns, selector),
+        targetPods: (autoscaler, scale, pods) => targetPods(this.#workloads, autoscaler, scale, pods),
         onFetch: (type, seconds, failed) => { metrics.metricComputationDuration.observe({ action: 'none', error: failed ? 'internal' : 'none', metric_type: type }, seconds); },
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
-      mayAct: () => this.#mayAct(),
+      mayAct: (key) => this.#mayAct(key),
       selectorConflicts: (self, selector) => {
         const ns = self.metadata?.namespace ?? '';
         return this.#selectors.conflicts(ns, self.metadata?.name ?? '', selector, () => this.#podsOf(ns, selector));
       },
       conflicts: (self) => {
         const ns = self.metadata?.namespace ?? '';
-        return conflictsIn(this.#targets.get(ns, '', () => targetIndex(this.#autoscalers.list(ns), this.#hpas.list(ns))), self);
+        return conflictsIn(this.#targets.get(ns, '', () => targetIndex(this.#autoscalers.list(ns), this.#hpas.list(ns), this.#lintSources.scaledObjects(ns))), self);
+      },
+      lint: (self, pods) => {
+        const ns = self.metadata?.namespace ?? '';
+        return lint(self.spec, {
+          options: { defaultSyncPeriodSeconds: config.defaults.syncPeriodSeconds },
+          ...(pods ? { pods } : {}), quotas: this.#lintSources.quotas(ns), vpas: this.#lintSources.vpas(ns),
+        });
       },
     });
+    // With --sharding: keys gained are re-read and resumed from their persisted status, then
+    // evaluated at once; keys lost are dropped (src/controller/shards.ts).
+    this.#shards = o.shards ? new ShardTracker({
+      gate: o.shards, logger: o.logger,
+      keys: () => this.#autoscalers.all().map(keyOf),
+      gained: (k) => { this.#reconciler.resumeKey(k); this.#queue.add(k); },
+      lost: (k) => { this.#queue.cancel(k); this.#reconciler.resumeKey(k); },
+    }) : undefined;
+    o.shards?.subscribe(() => { this.#shards?.sync(); });
     // Derived per-namespace values are dropped whenever an object they derive from changes.
     const touching = <T extends KubernetesObject>(caches: Caches<T>, ...memos: { touch(namespace: string): void }[]): void => {
       const touch = (o: T): void => { for (const memo of memos) memo.touch(o.metadata?.namespace ?? ''); };
@@ -146,6 +191,7 @@ export class Manager {
         this.#selectors.forget(obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
         this.#queue.cancel(k);
         this.#reconciler.forget(k);
+        this.#shards?.forget(k);
       });
     }
   }
@@ -174,7 +220,10 @@ export class Manager {
 
   get leading(): boolean { return this.#leading; }
 
-  #mayAct(): boolean { return this.#leading && (this.#o.leaseHeld?.() ?? true); }
+  #mayAct(key: string): boolean { return this.#leading && (this.#o.leaseHeld?.() ?? true) && (this.#shards?.mayAct(key) ?? true); }
+
+  /** Keys being reconciled right now. */
+  inFlight(): ReadonlySet<string> { return this.#inFlight; }
 
   /**
    * How many entries each per-object structure holds: once deleted objects are gone from the cache,
@@ -188,7 +237,10 @@ export class Manager {
   derived(): Record<string, number> {
     return { podsBySelector: this.#podsBySelector.size, targets: this.#targets.size };
   }
-  get synced(): boolean { return this.#autoscalers.synced && this.#pods.synced && this.#hpas.synced; }
+  get synced(): boolean { return this.#autoscalers.synced && this.#pods.synced && this.#hpas.synced && this.#workloads.synced && this.#lintSources.synced; }
+
+  /** Read access to the workload caches (Deployments, ReplicaSets, StatefulSets). */
+  get workloads(): WorkloadCaches { return this.#workloads; }
 
   /** Ready when the caches are synced: a standby replica is ready to take over. */
   ready(): { ok: boolean; reason?: string } {
@@ -199,7 +251,7 @@ export class Manager {
 
   /** Starts the caches and the workers; workers act only while leading. */
   async start(): Promise<void> {
-    await Promise.all([...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers].map((i) => i.start()));
+    await Promise.all([...[...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers, ...this.#workloads.informers].map((i) => i.start()), this.#lintSources.start()]);
     for (const inf of this.#autoscalers.informers) for (const obj of inf.cache.list()) this.#seen.set(keyOf(obj), fingerprintOf(obj));
     this.#workers = Array.from({ length: this.#o.config.workers }, () => this.#work());
     this.#resync = setInterval(() => { if (this.#leading) this.#enqueueAll(); }, this.#o.config.resyncMs);
@@ -229,12 +281,14 @@ export class Manager {
       const key = await this.#queue.get();
       if (key === undefined) return;
       try {
-        if (!this.#mayAct()) {
+        if (!this.#mayAct(key)) {
           // Not leading: startLeading() re-enqueues everything. Leading but the renew is overdue:
-          // look again shortly (the renew may still succeed).
-          if (this.#leading) this.#queue.addAfter(key, LEASE_RECHECK_MS);
+          // look again shortly (the renew may still succeed). Another shard member's key: dropped
+          // (a key gained later is enqueued then).
+          if (this.#leading && (this.#shards?.owns(key) ?? true)) this.#queue.addAfter(key, LEASE_RECHECK_MS);
           continue;
         }
+        this.#inFlight.add(key);
         const result = await this.#reconciler.reconcile(key);
         this.#queue.forget(key);
         if (result.requeueAfterMs !== undefined) this.#queue.addAfter(key, result.requeueAfterMs);
@@ -245,6 +299,7 @@ export class Manager {
         const delay = this.#queue.addRateLimited(key, this.#reconciler.periodMs(key));
         this.#log.error({ err: e, key, retryInMs: delay }, 'reconcile failed');
       } finally {
+        this.#inFlight.delete(key);
         this.#queue.done(key);
       }
     }
@@ -261,7 +316,7 @@ export class Manager {
     const cutOff = setTimeout(() => { void this.#o.http.abort(); }, graceMs);
     await drained;
     clearTimeout(cutOff);
-    await Promise.all([...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers].map((i) => i.stop()));
+    await Promise.all([...[...this.#autoscalers.informers, ...this.#pods.informers, ...this.#hpas.informers, ...this.#workloads.informers].map((i) => i.stop()), this.#lintSources.stop()]);
     await Promise.race([this.#o.events.flush(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     await this.#o.http.abort();
   }

@@ -15,6 +15,8 @@ import { pathOf, type KubeHttp } from '../kube/http.ts';
 import type { ScaleClient } from '../kube/scale.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { gather, type GatherSources } from './gather.ts';
+import type { Pod } from '../engine/inputs.ts';
+import type { Finding } from '../lint/finding.ts';
 
 /** "93%" → 93, "250m" → 0.25, "1Gi" → 1073741824; undefined when absent or unparsable. */
 function numeric(text: string | undefined): number | undefined {
@@ -34,10 +36,13 @@ export interface ReconcilerDeps {
    * Whether this process may still write: it leads and its Lease was renewed within the renew
    * deadline (by the monotonic clock). Checked before every write of a pass, not only at its start: a
    * process frozen mid-pass (SIGSTOP, a long GC pause) wakes up after another replica took over.
+   * With --sharding, also that this replica still owns the key.
    */
-  mayAct: () => boolean;
+  mayAct: (key: string) => boolean;
   /** Records this autoscaler's selector; the other autoscalers selecting any of its pods (selector-conflicts.ts). */
   selectorConflicts: (self: HorizontalAutoscaler, selector: string) => readonly string[];
+  /** Lint findings (src/lint) given the pods the target's selector picks (undefined: no selector). */
+  lint?: (self: HorizontalAutoscaler, pods: readonly Pod[] | undefined) => readonly Finding[];
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
@@ -54,7 +59,8 @@ const statusPath = (ns: string, name: string): string => `/apis/${GROUP}/${VERSI
 
 /** The stabilization and scale-event history (and when it last scaled), as the status carries it. */
 // The decision ledger is history too: a step whose status write failed must still be in it.
-type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents' | 'lastScaleTime' | 'decisions'>;
+// So is each metric's failing-since and last value (fallback, safety gates): a cleared one stays cleared.
+type History = Pick<HorizontalAutoscalerStatus, 'recommendations' | 'scaleUpEvents' | 'scaleDownEvents' | 'lastScaleTime' | 'decisions' | 'metricHistory'>;
 
 function historyOf(s: HorizontalAutoscalerStatus): History {
   return {
@@ -63,6 +69,7 @@ function historyOf(s: HorizontalAutoscalerStatus): History {
     ...(s.recommendations ? { recommendations: s.recommendations } : {}),
     ...(s.scaleUpEvents ? { scaleUpEvents: s.scaleUpEvents } : {}),
     ...(s.scaleDownEvents ? { scaleDownEvents: s.scaleDownEvents } : {}),
+    metricHistory: s.metricHistory,
   };
 }
 
@@ -95,6 +102,8 @@ export class Reconciler {
   readonly #history = new Map<string, History>();
   /** When each key is next due, to measure evaluation lag. */
   readonly #due = new Map<string, number>();
+  /** Keys (re)gained from another shard member: their next pass reads the object from the API server. */
+  readonly #reread = new Set<string>();
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
@@ -107,9 +116,21 @@ export class Reconciler {
     this.#history.clear();
   }
 
+  /**
+   * One key gained from (or lost to) another shard member, which may have acted on it meanwhile:
+   * forget what this process remembers of it; its next pass reads the object from the API server (the
+   * cache may not have the previous owner's last status write yet) and continues from that status.
+   */
+  resumeKey(key: string): void {
+    this.#written.delete(key);
+    this.#history.delete(key);
+    this.#reread.add(key);
+  }
+
   forget(key: string): void {
     this.#written.delete(key);
     this.#history.delete(key);
+    this.#reread.delete(key);
     this.#due.delete(key);
     const [ns = '', name = ''] = key.split('/');
     this.#d.metrics.forget(ns, name);
@@ -128,7 +149,11 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace = '', name = ''] = key.split('/');
-    const cached = this.#d.autoscaler(namespace, name);
+    let cached = this.#d.autoscaler(namespace, name);
+    if (cached && this.#reread.has(key)) {
+      cached = await this.#readFresh(namespace, name);
+      this.#reread.delete(key);
+    }
     if (!cached || cached.metadata?.deletionTimestamp) { this.forget(key); return {}; }
     const log = this.#d.logger.child({ namespace, name, reconcileID: randomUUID().slice(0, 8) });
     const started = performance.now();
@@ -146,12 +171,13 @@ export class Reconciler {
       snapshot.targetConflicts = this.#d.conflicts(autoscaler);
       const selector = 'error' in snapshot.scale ? '' : snapshot.scale.status?.selector ?? '';
       if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector);
+      if (this.#d.lint) snapshot.lint = this.#d.lint(autoscaler, selector !== '' ? snapshot.pods : undefined);
       // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
       // where the object does not set its own.
       snapshot.config = this.#d.config;
       snapshot.resumed = history === undefined;
       let decision = decide(snapshot);
-      if (!this.#d.mayAct()) return this.#abandon(log);
+      if (!this.#d.mayAct(key)) return this.#abandon(log);
       if (decision.scaleTo !== null && scaleRead) {
         const from = decision.currentReplicas ?? 0;
         try {
@@ -168,7 +194,7 @@ export class Reconciler {
       // Kept before the status write, so that a failed write loses no scale event.
       if (decision.currentReplicas !== undefined) this.#history.set(key, historyOf(decision.status));
       // After a scale this process made as leader, its status (the scale event) is still written.
-      if (action === 'none' && !this.#d.mayAct()) return this.#abandon(log);
+      if (action === 'none' && !this.#d.mayAct(key)) return this.#abandon(log);
       this.#report(autoscaler, decision);
       if (!await this.#writeStatus(key, persisted, decision.status, log)) return {};
       this.#observe(namespace, name, decision);
@@ -192,6 +218,13 @@ export class Reconciler {
     const period = this.periodMs(key);
     this.#due.set(key, this.#now() + period);
     return { requeueAfterMs: period };
+  }
+
+  /** The object as the API server has it now (a consistent LIST by name: the RBAC grants list, not get). */
+  async #readFresh(namespace: string, name: string): Promise<HorizontalAutoscaler | undefined> {
+    const path = `/apis/${GROUP}/${VERSION}${pathOf('namespaces', namespace, PLURAL)}`;
+    const list = await this.#d.http.get<{ items?: HorizontalAutoscaler[] }>(path, { fieldSelector: `metadata.name=${name}` });
+    return list.items?.[0];
   }
 
   /** Prefer our own last write when the cache has not caught up with it yet. */
@@ -251,6 +284,9 @@ export class Reconciler {
     if (d.currentReplicas !== undefined) m.currentReplicas.set({ namespace, name }, d.currentReplicas);
     m.minReplicas.set({ namespace, name }, d.explanation.minReplicas);
     m.maxReplicas.set({ namespace, name }, d.explanation.maxReplicas);
+    if (d.explanation.safetyGate) m.safetyGateTrips.inc({ gate: d.explanation.safetyGate.gate });
+    const inFallback = d.explanation.metrics.filter((x) => x.fallback).length;
+    if (inFallback > 0 || d.status.metricHistory) m.fallbackActive.set({ namespace, name }, inFallback);
     for (const metric of d.explanation.metrics) {
       const current = numeric(metric.detail?.current);
       const target = numeric(metric.detail?.target);

@@ -15,6 +15,7 @@ function fullPod(name: string, cpu: string): Pod {
   meta.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(2000) };
   meta.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }];
   meta.resourceVersion = '42';
+  meta.creationTimestamp = '2026-11-23T11:00:00Z';
   const spec = p.spec as Record<string, unknown>;
   spec.volumes = [{ name: 'v', emptyDir: {} }];
   spec.nodeName = 'node-1';
@@ -32,7 +33,7 @@ describe('stripPod', () => {
     const p = fullPod('a', '500m');
     stripPod(p as unknown as KubernetesObject);
     const o = p as unknown as Record<string, Record<string, unknown>>;
-    assert.deepEqual(Object.keys(o.metadata ?? {}).sort(), ['labels', 'name', 'namespace', 'ownerReferences', 'resourceVersion']);
+    assert.deepEqual(Object.keys(o.metadata ?? {}).sort(), ['creationTimestamp', 'labels', 'name', 'namespace', 'ownerReferences', 'resourceVersion']);
     assert.deepEqual(Object.keys(o.spec ?? {}).sort(), ['containers', 'initContainers', 'overhead']);
     assert.deepEqual(p.spec?.containers, [{ name: 'app', resources: { requests: { cpu: '500m' } } }]);
     assert.deepEqual(p.spec?.initContainers, [{ name: 'proxy', restartPolicy: 'Always', resources: { requests: { cpu: '100m' } } }]);

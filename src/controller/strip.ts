@@ -51,7 +51,8 @@ const containers = (v: unknown, keys: readonly string[]): unknown[] | undefined 
  */
 export function stripPod(pod: KubernetesObject): void {
   const p = pod as Obj;
-  p.metadata = slimMetadata(p.metadata, METADATA.filter((k) => k !== 'annotations'));
+  // creationTimestamp: a rollout's surge pods are the youngest (rollout-state.ts).
+  p.metadata = slimMetadata(p.metadata, [...METADATA.filter((k) => k !== 'annotations'), 'creationTimestamp']);
   const spec = pick(p.spec, ['containers', 'initContainers', 'resources', 'overhead']);
   if (spec) {
     const [main, init] = [containers(spec.containers, ['name', 'resources']), containers(spec.initContainers, ['name', 'resources', 'restartPolicy'])];

@@ -13,12 +13,14 @@ import { registerMetricsApis } from './aggregation.ts';
 import { registerTeardown } from './cleanup.ts';
 import { makeClient } from './clients.ts';
 import { FakeMetricsServer, type FakeMetrics, type PodSelectorLookup } from './fake-metrics.ts';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, type AuditFiles, type Ports } from './flags.ts';
+import { apiserverArgs, CONTROLLERS, controllerManagerArgs, etcdArgs, type AuditFiles, type Ports } from './flags.ts';
 import { writeKubeconfigFile } from './kubeconfig.ts';
 import { binaryPath, controlPlaneBinaries, type BinaryName } from './paths.ts';
 import { generatePki, type Pki } from './pki.ts';
 import { freePorts, listensOn } from './ports.ts';
 import { probe } from './probe.ts';
+import { startKwokPipeline, type KwokCluster, type KwokOptions } from './pipeline.ts';
+import { metricsPipelineBinaries } from './pipeline-paths.ts';
 import { ManagedProcess, tailFile } from './process.ts';
 import { getJson } from './raw.ts';
 import { keepAlive, pollUntil } from './wait.ts';
@@ -37,6 +39,12 @@ export interface ControlPlaneOptions {
   auditLogPath?: string;
   /** How the fake metrics APIs resolve a labelSelector to pod names; default: a pod list on the apiserver per request. */
   metricsPodLookup?: PodSelectorLookup;
+  /**
+   * The kwok mode (pipeline.ts): kube-scheduler, kwok nodes that run the pods, and the real
+   * metrics-server behind metrics.k8s.io (custom and external metrics stay on the fake). Pods need
+   * controllerManager too (its statefulset controller is then added), or a KCM of the caller's own.
+   */
+  kwok?: boolean | KwokOptions;
 }
 
 export interface ControlPlane {
@@ -44,6 +52,8 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   readonly kubeConfig: KubeConfig;
   readonly metrics: FakeMetrics;
+  /** The kwok mode's nodes and usage controls; undefined without `kwok`. */
+  readonly kwok: KwokCluster | undefined;
   /** The work dir (certs, kubeconfigs, logs/ with one log per process). */
   readonly workDir: string;
   /** PIDs of the processes this control plane started, by name. */
@@ -72,6 +82,7 @@ class Instance implements ControlPlane {
   server = '';
   kubeconfigPath = '';
   kubeConfig = new KubeConfig();
+  kwok: KwokCluster | undefined;
   readonly workDir: string;
   readonly #ownsWorkDir: boolean;
   readonly #procs: ManagedProcess[] = [];
@@ -152,8 +163,10 @@ class Instance implements ControlPlane {
 
     // kube-controller-manager
     if (opts.controllerManager) {
+      // kwok mode: StatefulSets too (their pods get real nodes there); the caller's flags still win.
+      const kwokControllers = opts.kwok ? [`--controllers=${[...CONTROLLERS, 'statefulset-controller'].join(',')}`] : [];
       const kcm = await this.#spawn('kube-controller-manager',
-        controllerManagerArgs(this.workDir, this.kubeconfigPath, ports, opts.controllerManagerArgs ?? []));
+        controllerManagerArgs(this.workDir, this.kubeconfigPath, ports, [...kwokControllers, ...(opts.controllerManagerArgs ?? [])]));
       await pollUntil('kube-controller-manager /healthz', async () => {
         // KCM serves a self-signed cert it made itself; this is a loopback liveness check only.
         const r = await probe(`https://127.0.0.1:${String(controllerManager)}/healthz`, { insecure: true });
@@ -161,11 +174,19 @@ class Instance implements ControlPlane {
         return listensOn(kcm.pid, controllerManager) ? true : undefined;
       }, { timeoutMs: TIMEOUTS.controllerManager, intervalMs: 500, abortIf: () => { kcm.assertRunning(); } });
     }
+
+    if (opts.kwok) {
+      this.kwok = await startKwokPipeline({
+        workDir: this.workDir, pki, kubeConfig: this.kubeConfig, kubeconfigPath: this.kubeconfigPath,
+        spawn: (name, command, args) => this.#spawn(name, args, command),
+        applyYaml: (y) => this.applyYaml(y),
+      }, opts.kwok === true ? {} : opts.kwok);
+    }
   }
 
-  async #spawn(name: BinaryName, args: string[]): Promise<ManagedProcess> {
+  async #spawn(name: string, args: string[], command = binaryPath(name as BinaryName)): Promise<ManagedProcess> {
     const proc = await ManagedProcess.start({
-      name, command: binaryPath(name), args, logFile: join(this.workDir, 'logs', `${name}.log`),
+      name, command, args, logFile: join(this.workDir, 'logs', `${name}.log`),
     });
     this.#procs.push(proc);
     // For the watchdog and for humans cleaning up after a crash: kill by these PIDs, never by name.
@@ -202,6 +223,8 @@ class Instance implements ControlPlane {
   async #stop(): Promise<void> {
     // Reverse start order: KCM, then the metrics server, then the apiserver, then etcd.
     const byName = (n: string): ManagedProcess | undefined => this.#procs.find((p) => p.name === n);
+    // The kwok mode's processes first (they only watch the apiserver), together.
+    await Promise.all(['metrics-server', 'kwok', 'kube-scheduler'].map(async (n) => { await byName(n)?.stop(); }));
     await byName('kube-controller-manager')?.stop();
     await this.#metricsServer.current?.close();
     this.#metricsServer.current = undefined;
@@ -230,6 +253,10 @@ function isPortClash(err: unknown): boolean {
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const bins = controlPlaneBinaries();
   if (!bins.ok) throw new Error(bins.reason);
+  if (opts.kwok) {
+    const extra = metricsPipelineBinaries();
+    if (!extra.ok) throw new Error(extra.reason);
+  }
   for (let attempt = 1; ; attempt++) {
     let workDir: string;
     if (opts.workDir) {

@@ -8,3 +8,9 @@ export {
 } from './pods.ts';
 export { getJson, RawHttpError } from './raw.ts';
 export { ensureControlPlaneBinaries } from './ensure.ts';
+export { installKscaleApi } from './kscale-api.ts';
+export { type KwokCluster, type KwokOptions } from './pipeline.ts';
+export { metricsPipelineBinaries, ensureMetricsPipelineBinaries, pipelineBinaryPath, KWOK_VERSION, METRICS_SERVER_VERSION } from './pipeline-paths.ts';
+export { setPodUsage, startSplitLoad, splitLoad, type PodUsageValues, type TotalLoad } from './kwok-usage.ts';
+export { STARTUP_DELAY_ANNOTATION, READINESS_DELAY_ANNOTATION } from './kwok-config.ts';
+export { USAGE_ANNOTATIONS } from './kwok.ts';

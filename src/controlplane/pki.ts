@@ -88,3 +88,12 @@ export async function generatePki(dir: string): Promise<Pki> {
     metricsCert: p('metrics.crt'), metricsKey: p('metrics.key'),
   };
 }
+
+/**
+ * One more serving cert signed by the control plane's CA (for processes started later, such as
+ * metrics-server and kwok in the kwok mode): `<dir>/<name>.crt` and `.key`, with these SANs.
+ */
+export async function generateServingCert(pki: Pki, name: string, san: string): Promise<{ cert: string; key: string }> {
+  await makeLeaf(pki.dir, { name, subject: `/CN=${name}`, ca: 'ca', eku: 'serverAuth', san });
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
+}

@@ -10,10 +10,18 @@ import { recordDecision, summarize } from './explain.ts';
 import { formatTargets } from './targets.ts';
 import type { Pod, Scale } from './inputs.ts';
 import { parseSelector, type Selector } from '../values/labels.ts';
-import { computeMetric, type MetricContext } from './metric-sources.ts';
+import { computeMetric, type MetricContext, type MetricResult } from './metric-sources.ts';
+import { selectPods } from './pod-selection.ts';
+import { boundByRollout, describeRollout } from './rollout.ts';
 import { entryFetch } from './metric-values.ts';
+import { reportLint } from './lint-condition.ts';
 import { compactRecommendations, normalizeLegacy, normalizeWithBehavior, storeScaleEvent, type Outcome, type TimedRecommendation, type TimedScaleEvent } from './normalize.ts';
 import type { Decision, DecisionEvent, Explanation, LimitRule, MetricExplanation, Snapshot } from './snapshot.ts';
+import { SAFETY_DEFAULTS } from '../api/safety.ts';
+import type { MetricSpec } from '../api/types.ts';
+import { fallbackName, fallbackTransitions } from './fallback.ts';
+import { MetricMemory } from './metric-history.ts';
+import { checkGates, type GateTrip } from './safety-gates.ts';
 
 /** Kubernetes timestamps (metav1.Time) carry whole seconds. */
 const k8sTime = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -66,6 +74,8 @@ class Pass {
   readonly nowText: string;
   /** Stabilization history as far as this pass got (hold paths keep it as is). */
   recommendations: TimedRecommendation[] | undefined;
+  /** Per-metric history (fallback, dropToZero), once metrics are computed in this pass. */
+  memory: MetricMemory | undefined;
   readonly snapshot: Snapshot;
   readonly previous: HorizontalAutoscalerStatus;
   constructor(snapshot: Snapshot, previous: HorizontalAutoscalerStatus) {
@@ -90,6 +100,7 @@ export function decide(snapshot: Snapshot): Decision {
   const config = { ...UPSTREAM_DEFAULTS, ...snapshot.config };
 
   reportPauseAnnotations(pass);
+  reportLint(pass, snapshot.lint);
   const specErrors = validateSpec(autoscaler.spec);
   if (specErrors.length > 0) {
     const message = `the HorizontalAutoscaler spec is invalid: ${formatFieldErrors(specErrors)}`;
@@ -144,6 +155,7 @@ export function decide(snapshot: Snapshot): Decision {
   let outcome: Outcome | undefined;
   let partialError: string | undefined;
   let heldByTolerance = false;
+  let gate: GateTrip | undefined;
 
   const computeMetrics = (current === 0 && ((spec.minReplicas !== 0 && scaledToZero) || (scaledToZero && hasObjectOrExternal))) || current !== 0;
   if (current === 0 && !computeMetrics) {
@@ -162,9 +174,11 @@ export function decide(snapshot: Snapshot): Decision {
     desired = spec.minReplicas;
     pass.step(`current replicas are below minReplicas: scale to ${desired}`);
   } else {
+    pass.memory = new MetricMemory(previous.metricHistory, spec.metrics, autoscaler.spec.safety, SAFETY_DEFAULTS, snapshot.now);
     const computed = computeReplicasForMetrics(pass, spec, scale, current, statusReplicas);
     metricStatuses = computed.statuses;
     metrics = computed.metrics;
+    reportFallbacks(pass, spec.metrics, metrics);
     // Upstream's test is "an error and -1": a metric may itself propose -1 (a negative value).
     if (computed.replicas === -1 && computed.error !== undefined) {
       const err = computed.error ?? 'unable to compute metrics';
@@ -199,20 +213,55 @@ export function decide(snapshot: Snapshot): Decision {
       desired = spec.minReplicas;
       if (rescaleReason === '') rescaleReason = RescaleReason.belowMin;
     }
+    // Safety gates (spec.safety) hold a change made on metrics that look wrong.
+    gate = checkGates({
+      safety: autoscaler.spec.safety, snapshot, metrics: spec.metrics, memory: pass.memory, current, desired,
+      measured: metrics.filter((m) => m.error === undefined), syncPeriodSeconds: spec.syncPeriodSeconds,
+      recommendations: pass.recommendations, windowMs: longestWindowMs(spec), fallbackWins: computed.fallbackWins === true,
+    });
+    if (gate) ({ desired, rescaleReason } = holdByGate(pass, gate, current));
   }
 
-  const limitedBy = limitRule(current, desired, proposal?.replicas, outcome, heldByTolerance);
+  const heldByRollout = metrics.some((m) => m.name === proposal?.by && m.detail?.heldBy === 'rollout');
+  const limitedBy = gate ? gate.gate : limitRule(current, desired, proposal?.replicas, outcome, heldByTolerance, heldByRollout);
   return finish(pass, spec, bounds, {
     current, desired, rescale: desired !== current, rescaleReason, recommendations, metricStatuses, metrics, proposal,
-    stabilized: outcome?.stabilized, limitedBy, error: partialError, hasObjectOrExternal,
+    stabilized: outcome?.stabilized, limitedBy, error: partialError, hasObjectOrExternal, gate,
   });
+}
+
+/** A tripped safety gate: AbleToScale=False naming the gate, a Warning Event, and no change. */
+function holdByGate(pass: Pass, trip: GateTrip, current: number): { desired: number; rescaleReason: string } {
+  pass.condition(CT.AbleToScale, 'False', trip.reason, trip.message);
+  pass.event('Warning', trip.reason, trip.message);
+  pass.step(trip.message);
+  return { desired: current, rescaleReason: trip.message };
+}
+
+/** FallbackActivated/FallbackDeactivated Events and the FallbackActive condition (fallback.ts). */
+function reportFallbacks(pass: Pass, specMetrics: readonly MetricSpec[], explained: readonly MetricExplanation[]): void {
+  const memory = pass.memory;
+  if (!memory) return;
+  const r = fallbackTransitions({
+    metrics: specMetrics, names: new Map(explained.map((m) => [m.index, m.name])), previous: (i) => memory.previous(i), next: (i) => memory.current(i),
+    hadCondition: findCondition(pass.conditions, CT.FallbackActive) !== undefined, now: pass.snapshot.now,
+  });
+  for (const e of r.events) { pass.event(e.type, e.reason, e.message); pass.step(e.message); }
+  if (r.condition) pass.condition(CT.FallbackActive, r.condition.status, r.condition.reason ?? '', r.condition.message ?? '');
+  else pass.conditions = removeCondition(pass.conditions, CT.FallbackActive);
+}
+
+/** The per-metric history to persist: the pass's when it computed metrics, else the previous. */
+function withMetricHistory(status: HorizontalAutoscalerStatus, pass: Pass): void {
+  const list = pass.memory ? pass.memory.entries() : pass.previous.metricHistory;
+  if (list) status.metricHistory = list; else delete status.metricHistory;
 }
 
 function setDecisions(status: HorizontalAutoscalerStatus, decisions: HorizontalAutoscalerStatus['decisions']): void {
   if (decisions) status.decisions = decisions; else delete status.decisions;
 }
 
-function limitRule(current: number, desired: number, proposed: number | undefined, outcome: Outcome | undefined, tolerance: boolean): LimitRule | undefined {
+function limitRule(current: number, desired: number, proposed: number | undefined, outcome: Outcome | undefined, tolerance: boolean, rollout = false): LimitRule | undefined {
   if (proposed === undefined || !outcome) {
     if (desired === current) return undefined;
     return desired < current ? 'maxReplicas' : 'minReplicas';
@@ -226,6 +275,7 @@ function limitRule(current: number, desired: number, proposed: number | undefine
     }
   }
   if (outcome.stabilized !== proposed) return 'stabilization';
+  if (rollout) return 'rollout';
   if (tolerance && proposed === current) return 'tolerance';
   return undefined;
 }
@@ -238,6 +288,8 @@ interface Computed {
   error?: string;
   selectorProblem?: boolean;
   heldByTolerance: boolean;
+  /** The largest proposal is a fallback's. */
+  fallbackWins?: boolean;
 }
 
 /** §7: every metric's proposal, the maximum, and the invalid-metric rules. */
@@ -260,7 +312,13 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
     return { ...none, error: msg };
   }
   const namespace = s.autoscaler.metadata?.namespace ?? 'default';
-  const pods: Pod[] = s.pods.filter((p) => (p.metadata.namespace ?? namespace) === namespace && selector.matches(p.metadata.labels));
+  const matching: Pod[] = s.pods.filter((p) => (p.metadata.namespace ?? namespace) === namespace && selector.matches(p.metadata.labels));
+  // selectionStrategy (KEP-5325): OwnerReference leaves out pods the target does not own.
+  const selection = selectPods(s.autoscaler.spec.selectionStrategy, s.podOwnership, matching);
+  if (selection.step) pass.step(selection.step);
+  if (selection.warning) pass.event('Warning', 'SelectionStrategyNotApplied', selection.warning);
+  const pods = selection.pods;
+  if (s.rollout && s.autoscaler.spec.rollout?.policy === 'ExcludeSurge') pass.step(describeRollout(s.rollout));
   if (s.selectorConflicts && s.selectorConflicts.length > 0) {
     // v1.36.3's text lists every autoscaler selecting the pods, itself included; upstream's order is
     // a map's (random), ours sorted.
@@ -273,7 +331,7 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
   }
 
   const ctx: MetricContext = {
-    namespace, specReplicas, statusReplicas, pods, selector,
+    namespace, specReplicas, statusReplicas, pods, selector, exclude: selection.exclude,
     podMetrics: s.podMetrics === undefined ? undefined : Array.isArray(s.podMetrics) ? { items: s.podMetrics } : s.podMetrics as { error: string },
     fetched: (index) => { const m = spec.metrics[index]; return m ? entryFetch(s, m, index) : undefined; },
     tolerance: spec.tolerance,
@@ -287,10 +345,20 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
   let invalid = 0;
   let firstFailure: { reason: string; inner: string; error: string } | undefined;
   let heldByTolerance = false;
+  let fallbackWins = false;
   spec.metrics.forEach((m, i) => {
-    const r = computeMetric(ctx, m, i);
+    const r = computeWithRollout(pass, ctx, m, i);
     if (!r.ok) {
       pass.event('Warning', r.reason, r.inner);
+      // A metric failing for its fallback's failureDurationSeconds proposes the fallback's replicas.
+      const fb = pass.memory?.failed(i);
+      if (fb?.active) {
+        statuses.push({ type: '' });
+        metrics.push({ index: i, type: m.type, name: r.name, replicas: fb.replicas, error: r.error, fallback: { replicas: fb.replicas, since: fb.since } });
+        pass.step(`metric ${i} (${r.name}) failed: ${r.inner}; its fallback proposes ${fb.replicas} replicas`);
+        if (replicas === 0 || fb.replicas > replicas) { replicas = fb.replicas; metric = fallbackName(r.name); heldByTolerance = false; fallbackWins = true; }
+        return;
+      }
       firstFailure ??= r;
       invalid++;
       statuses.push({ type: '' });
@@ -299,6 +367,7 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
       return;
     }
     statuses.push(r.status);
+    pass.memory?.measured(i, r.detail.ratio, ctx.statusReplicas > 0 && ctx.pods.length > 0);
     metrics.push({ index: i, type: m.type, name: r.name, replicas: r.replicas, detail: r.detail });
     pass.step(`metric ${i} (${r.name}): current ${r.detail.current ?? '?'} vs target ${r.detail.target ?? '?'}` +
       `${r.detail.ratio !== undefined ? `, ratio ${r.detail.ratio.toFixed(3)}` : ''} → ${r.replicas} replicas${r.detail.heldBy ? ` (${r.detail.heldBy})` : ''}`);
@@ -306,6 +375,7 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
       replicas = r.replicas;
       metric = r.name;
       heldByTolerance = r.detail.heldBy === 'tolerance';
+      fallbackWins = false;
     }
   });
 
@@ -316,7 +386,20 @@ function computeReplicasForMetrics(pass: Pass, spec: EffectiveSpec, scale: Scale
     return { replicas: -1, metric: '', statuses, metrics, error, heldByTolerance };
   }
   pass.condition(CT.ScalingActive, 'True', Reason.ValidMetricFound, Message.validMetricFound(metric));
-  return { replicas, metric, statuses, metrics, error, heldByTolerance };
+  return { replicas, metric, statuses, metrics, error, heldByTolerance, fallbackWins };
+}
+
+/**
+ * One metric's proposal; while the target rolls out under rollout.policy ExcludeSurge, a scale-up is
+ * bounded by the same metric over the pods of spec.replicas (rollout.ts).
+ */
+function computeWithRollout(pass: Pass, ctx: MetricContext, m: MetricSpec, i: number): MetricResult {
+  const r = computeMetric(ctx, m, i);
+  const rollout = pass.snapshot.rollout;
+  if (!rollout || pass.snapshot.autoscaler.spec.rollout?.policy !== 'ExcludeSurge') return r;
+  const bounded = boundByRollout(ctx, r, rollout, (view) => computeMetric(view, m, i));
+  if (bounded.step) pass.step(bounded.step);
+  return bounded.result;
 }
 
 /** The printer-column fields: the target's reference and each metric's current/target. */
@@ -346,6 +429,7 @@ function hold(pass: Pass, bounds: { minReplicas: number; maxReplicas: number }, 
     ...(pass.recommendations ? { recommendations: fromTimedRecs(compactRecommendations(pass.recommendations)) } : {}),
     ...display(pass, metricStatuses ?? previous.currentMetrics),
   };
+  withMetricHistory(status, pass);
   const explanation: Explanation = { currentReplicas: current, ...bounds, metrics, desired, limitedBy, steps: pass.steps };
   status.lastDecision = summarize(explanation, pass.snapshot.now, error);
   setDecisions(status, recordDecision(previous.decisions, status.lastDecision, false));
@@ -365,6 +449,7 @@ interface Finish {
   limitedBy?: LimitRule;
   error?: string;
   hasObjectOrExternal?: boolean;
+  gate?: GateTrip;
 }
 
 /** Steps 11–13: act on the decision (or report why not) and build the new status. */
@@ -436,10 +521,11 @@ function finish(pass: Pass, spec: EffectiveSpec, bounds: { minReplicas: number; 
     ...(spec.behavior || scaleEvents.up.length > 0 || scaleEvents.down.length > 0
       ? { scaleUpEvents: fromTimedEvents(scaleEvents.up), scaleDownEvents: fromTimedEvents(scaleEvents.down) } : {}),
   };
+  withMetricHistory(status, pass);
   const explanation: Explanation = {
     currentReplicas: f.current, ...bounds, metrics: f.metrics ?? [],
     proposed: f.proposal?.replicas, proposedBy: f.proposal?.by, stabilized: f.stabilized,
-    desired: desiredReplicas, limitedBy, steps: pass.steps,
+    desired: desiredReplicas, limitedBy, ...(f.gate ? { safetyGate: { gate: f.gate.gate, message: f.gate.message } } : {}), steps: pass.steps,
   };
   status.lastDecision = summarize(explanation, s.now, error, reason);
   setDecisions(status, recordDecision(previous.decisions, status.lastDecision, scaleTo !== null));

@@ -17,6 +17,7 @@ export function summarize(e: Explanation, now: number, error?: string, reason?: 
       ...(m.detail?.current !== undefined ? { current: m.detail.current } : {}),
       ...(m.detail?.target !== undefined ? { target: m.detail.target } : {}),
       ...(m.error !== undefined ? { error: m.error } : {}),
+      ...(m.fallback ? { fallback: { replicas: m.fallback.replicas, since: new Date(m.fallback.since).toISOString() } } : {}),
     })),
   };
 }
@@ -47,11 +48,16 @@ export function renderText(d: Decision): string {
   const change = d.scaleTo !== null ? `scale ${d.currentReplicas ?? '?'} → ${d.scaleTo}` : `no change (desired ${d.desiredReplicas})`;
   lines.push(`Decision: ${change}${d.rescaleReason ? ` — ${d.rescaleReason}` : ''}`);
   if (e.limitedBy) lines.push(`Bounded by: ${e.limitedBy}`);
+  if (e.safetyGate) lines.push(`Safety gate: ${e.safetyGate.message}`);
   lines.push(`Replicas: current ${e.currentReplicas ?? '?'}, min ${e.minReplicas}, max ${e.maxReplicas}`);
   if (e.metrics.length > 0) {
     lines.push('Metrics:');
     for (const m of e.metrics) {
-      if (m.error) { lines.push(`  - ${m.name}: ERROR ${m.error}`); continue; }
+      if (m.error) {
+        const fb = m.fallback ? ` → fallback ${m.fallback.replicas} replicas (failing since ${new Date(m.fallback.since).toISOString()})` : '';
+        lines.push(`  - ${m.name}: ERROR ${m.error}${fb}`);
+        continue;
+      }
       const d2 = m.detail ?? {};
       const pods = d2.ready !== undefined ? ` [pods ready ${d2.ready}, unready ${d2.unready ?? 0}, missing ${d2.missing ?? 0}, ignored ${d2.ignored ?? 0}]` : '';
       const ratio = d2.ratio !== undefined ? ` ratio ${d2.ratio.toFixed(3)}` : '';

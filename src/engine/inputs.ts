@@ -16,7 +16,12 @@ export interface Container {
 }
 
 export interface Pod {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; deletionTimestamp?: string | null };
+  metadata: {
+    name: string; namespace?: string; labels?: Record<string, string>; deletionTimestamp?: string | null;
+    /** Read by the controller only (ownership, rollout classification); the engine reads names. */
+    creationTimestamp?: string;
+    ownerReferences?: { uid?: string; kind?: string; name?: string; apiVersion?: string; controller?: boolean }[];
+  };
   spec?: {
     containers?: Container[];
     initContainers?: Container[];
@@ -30,7 +35,8 @@ export interface Pod {
 
 /** autoscaling/v1 Scale of the target. */
 export interface Scale {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  /** uid: the scaled object's own (the API server copies its parent's); selectionStrategy reads it. */
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
   spec?: { replicas?: number };
   status?: { replicas?: number; selector?: string };
 }

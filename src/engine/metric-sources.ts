@@ -19,8 +19,10 @@ export interface MetricContext {
   namespace: string;
   specReplicas: number;
   statusReplicas: number;
-  /** Pods selected by the target's selector. */
+  /** Pods selected by the target's selector (less those selectionStrategy or a rollout leaves out). */
   pods: readonly Pod[];
+  /** Pods whose samples do not count although the selector matches them (pod-selection.ts, rollout.ts). */
+  exclude?: ReadonlySet<string>;
   selector: Selector;
   podMetrics: Fetched<PodMetrics> | undefined;
   /** What was fetched for spec.metrics[index] (Pods, Object and External entries). */
@@ -84,7 +86,7 @@ function resourceSamples(ctx: MetricContext, resource: string, container: string
   // the pod labels metrics-server copies into PodMetrics (as upstream's labelSelector query does),
   // or, for items without labels, by the selected pods' names.
   const selected = new Set(ctx.pods.map((p) => p.metadata.name));
-  const items = fetched.items.filter((m) => (m.metadata.labels ? ctx.selector.matches(m.metadata.labels) : selected.has(m.metadata.name)));
+  const items = fetched.items.filter((m) => (m.metadata.labels ? ctx.selector.matches(m.metadata.labels) : selected.has(m.metadata.name)) && !ctx.exclude?.has(m.metadata.name));
   if (items.length === 0) throw new Error('no metrics returned from resource metrics API');
   const samples = new Map<string, PodSample>();
   for (const m of items) {
@@ -113,7 +115,7 @@ function customValues(ctx: MetricContext, index: number): readonly MetricValue[]
 function podsMetricSamples(ctx: MetricContext, index: number): Map<string, PodSample> {
   // Values were fetched with the pods' selector; like upstream, values of pods not (yet) in the pod
   // cache still count in the average.
-  const items = customValues(ctx, index);
+  const items = customValues(ctx, index).filter((v) => !ctx.exclude?.has(v.describedObject.name));
   if (items.length === 0) throw new Error('no metrics returned from custom metrics API');
   return new Map(items.map((v) => [v.describedObject.name, {
     value: milli(v.value),

@@ -4,6 +4,9 @@ import type { ControllerDefaults } from '../api/defaults.ts';
 import type { HorizontalAutoscaler, HorizontalAutoscalerStatus } from '../api/types.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics, Scale } from './inputs.ts';
 import type { MetricDetail } from './metric-sources.ts';
+import type { Finding } from '../lint/finding.ts';
+import type { PodOwnership } from './pod-selection.ts';
+import type { RolloutState } from './rollout.ts';
 
 export interface Snapshot {
   autoscaler: HorizontalAutoscaler;
@@ -27,10 +30,22 @@ export interface Snapshot {
   externalMetrics?: readonly ExternalMetricValue[];
   /** Older form: custom/external fetch failures, by index into the (defaulted) spec.metrics. */
   metricErrors?: Readonly<Record<number, string>>;
+  /**
+   * For selectionStrategy OwnerReference: the pods matching the selector that the target does not
+   * own (controller/ownership.ts). Absent in older snapshots: every matching pod counts.
+   */
+  podOwnership?: PodOwnership;
+  /** The target's rollout, while it rolls out (controller/rollout-state.ts); read by rollout.policy ExcludeSurge. */
+  rollout?: RolloutState;
   /** Other autoscalers ("namespace/name") whose selectors pick the same pods. */
   selectorConflicts?: readonly string[];
   /** Other writers of the same target's scale, e.g. "HorizontalPodAutoscaler default/web". */
   targetConflicts?: readonly string[];
+  /**
+   * Lint findings of the autoscaler (src/lint), computed by the controller: reported in condition
+   * LintWarnings and Warning Events, never a change of the decision. Undefined: not computed.
+   */
+  lint?: readonly Finding[];
   /** The scale update of a previous decide() on this snapshot failed with this error. */
   rescaleError?: string;
   /**
@@ -59,7 +74,11 @@ export interface DecisionEvent {
 /** The rule that bounded the result, when one did. */
 export type LimitRule =
   | 'tolerance' | 'stabilization' | 'scaleUpLimit' | 'scaleDownLimit' | 'maxReplicas' | 'minReplicas'
-  | 'invalidMetric' | 'scalingDisabled' | 'paused' | 'dryRun' | 'invalidSpec' | 'ambiguous' | 'scaleError';
+  | 'invalidMetric' | 'scalingDisabled' | 'paused' | 'dryRun' | 'invalidSpec' | 'ambiguous' | 'scaleError'
+  // A safety gate (spec.safety) held the change.
+  | 'staleMetrics' | 'dropToZero' | 'maxJump'
+  // rollout.policy ExcludeSurge bounded a scale-up proposal (engine/rollout.ts).
+  | 'rollout';
 
 export interface MetricExplanation {
   index: number;
@@ -68,6 +87,8 @@ export interface MetricExplanation {
   replicas?: number;
   error?: string;
   detail?: MetricDetail;
+  /** The metric failed and its fallback stands in: `replicas` is the fallback's (since: ms). */
+  fallback?: { replicas: number; since: number };
 }
 
 export interface Explanation {
@@ -81,6 +102,8 @@ export interface Explanation {
   stabilized?: number;
   desired: number;
   limitedBy?: LimitRule;
+  /** The safety gate that held the change, with its message. */
+  safetyGate?: { gate: string; message: string };
   /** One line per step, for people. */
   steps: string[];
 }

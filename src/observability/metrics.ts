@@ -38,6 +38,10 @@ export class ControllerMetrics {
   readonly leader: Gauge;
   readonly informerRestarts: Counter<'resource'>;
   readonly scaleEvents: Counter<'namespace' | 'name' | 'direction'>;
+  /** Decisions held by a safety gate (spec.safety), by gate. */
+  readonly safetyGateTrips: Counter<'gate'>;
+  /** Metrics of an autoscaler whose fallback is in effect. */
+  readonly fallbackActive: Gauge<'namespace' | 'name'>;
   readonly eventsDropped: Counter;
 
   constructor(registry: Registry) {
@@ -103,6 +107,14 @@ export class ControllerMetrics {
       name: 'kscale_scale_events_total', registers, labelNames: ['namespace', 'name', 'direction'] as const,
       help: 'Changes of a scale target\'s replicas made by kscale, by direction (up, down).',
     });
+    this.safetyGateTrips = new Counter({
+      name: 'kscale_safety_gate_trips_total', registers, labelNames: ['gate'] as const,
+      help: 'Decisions whose change a safety gate held (gate: staleMetrics, dropToZero, maxJump), one per pass held.',
+    });
+    this.fallbackActive = new Gauge({
+      name: 'kscale_metric_fallback_active', registers, labelNames: OBJECT_LABELS,
+      help: 'How many of the autoscaler\'s metrics currently propose their fallback replicas (failed for failureDurationSeconds).',
+    });
     this.eventsDropped = new Counter({
       name: 'kscale_events_dropped_total', registers,
       help: 'Kubernetes Events not written: rate-limited per object or too many writes pending.',
@@ -112,7 +124,7 @@ export class ControllerMetrics {
   /** Removes every series of a deleted autoscaler, so dead objects do not linger in /metrics. */
   forget(namespace: string, name: string): void {
     const labels = { namespace, name };
-    for (const g of [this.desiredReplicas, this.currentReplicas, this.minReplicas, this.maxReplicas]) g.remove(labels);
+    for (const g of [this.desiredReplicas, this.currentReplicas, this.minReplicas, this.maxReplicas, this.fallbackActive]) g.remove(labels);
     for (const direction of DIRECTIONS) this.scaleEvents.remove({ ...labels, direction });
     // The metric names are open-ended, so find this object's series among the stored ones.
     for (const g of [this.metricValue, this.metricTarget]) {

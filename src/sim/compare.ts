@@ -49,6 +49,13 @@ export function differences(a: Named, b: Named): string[] {
   if (A.secondsWithoutMetrics !== B.secondsWithoutMetrics) {
     lines.push(`${b.name} has no usable metrics for ${seconds(B.secondsWithoutMetrics)}; ${a.name} for ${seconds(A.secondsWithoutMetrics)}.`);
   }
+  if (A.secondsInFallback !== B.secondsInFallback) {
+    lines.push(`${b.name} runs on a metric fallback for ${seconds(B.secondsInFallback)}; ${a.name} for ${seconds(A.secondsInFallback)}.`);
+  }
+  if (A.gateHolds !== B.gateHolds) {
+    const held = (s: Summary): string => (s.gateHolds === 0 ? 'never' : `${s.gateHolds} times (${Object.entries(s.gateHoldsBy).map(([g, n]) => `${g} ${n}`).join(', ')})`);
+    lines.push(`safety gates hold ${b.name}'s change ${held(B)}; ${a.name}'s ${held(A)}.`);
+  }
   if (a.toleranceUp !== b.toleranceUp) {
     const pct = (t: number): string => `${grouped(Math.round((1 + t) * 1000) / 10)}%`;
     lines.push(`Note: the tolerances differ, so "above target" means above ${pct(b.toleranceUp)} of target for ${b.name} and above ${pct(a.toleranceUp)} for ${a.name}.`);

@@ -53,6 +53,10 @@ export interface Tick {
   reason: string;
   limitedBy?: string;
   error?: string;
+  /** The safety gate (spec.safety) that held this tick's change. */
+  gate?: string;
+  /** Metrics whose fallback stood in for them at this tick, e.g. "external metric queue → 8". */
+  fallback?: string[];
 }
 
 export interface ReplayStep {
@@ -111,7 +115,14 @@ function describeTick(t: number, snapshot: Snapshot, d: Decision, columns: reado
     reason: summary?.reason ?? d.rescaleReason ?? '',
     ...(d.explanation.limitedBy ? { limitedBy: d.explanation.limitedBy } : {}),
     ...(d.error ? { error: d.error } : {}),
+    ...safetyOf(d),
   };
+}
+
+/** What the fallback and the safety gates did at this tick (nothing when neither is configured). */
+function safetyOf(d: Decision): Pick<Tick, 'gate' | 'fallback'> {
+  const fallback = d.explanation.metrics.flatMap((m) => (m.fallback ? [`${m.name} → ${m.fallback.replicas}`] : []));
+  return { ...(d.explanation.safetyGate ? { gate: d.explanation.safetyGate.gate } : {}), ...(fallback.length > 0 ? { fallback } : {}) };
 }
 
 export function replay(autoscaler: HorizontalAutoscaler, trace: Trace, o: ReplayOptions = {}): Replay {

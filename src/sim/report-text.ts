@@ -12,16 +12,18 @@ export function notableTicks(ticks: readonly Tick[]): Tick[] {
   return ticks.filter((t, i) => {
     const prev = ticks[i - 1];
     if (!prev) return true;
-    return t.scaleTo !== null || quiet(t.limitedBy) !== quiet(prev.limitedBy) || (t.error === undefined) !== (prev.error === undefined);
+    return t.scaleTo !== null || quiet(t.limitedBy) !== quiet(prev.limitedBy) || (t.error === undefined) !== (prev.error === undefined)
+      || (t.fallback ?? []).join() !== (prev.fallback ?? []).join();
   });
 }
 
 // Upstream fixes the rescale reason before stabilization, so a step taken only because the window
 // kept a higher recommendation has none: say where it came from.
 export function reasonCell(t: Tick): string {
-  if (t.error !== undefined) return t.error;
-  if (t.reason !== '') return t.reason;
-  return t.limitedBy === 'stabilization' ? 'stabilization window: a recent recommendation was higher' : '';
+  const fallback = t.fallback ? ` [fallback: ${t.fallback.join(', ')}]` : '';
+  if (t.error !== undefined) return `${t.error}${fallback}`;
+  if (t.reason !== '') return `${t.reason}${fallback}`;
+  return t.limitedBy === 'stabilization' ? 'stabilization window: a recent recommendation was higher' : fallback.trim();
 }
 
 export function loadCell(t: Tick, column: string): string {
@@ -39,8 +41,11 @@ function timeline(c: SimulatedConfiguration, columns: readonly string[]): string
     ['time', ...columns, 'replicas', 'limited by', 'reason'],
     ...shown.map((t) => [clock(t.t), ...columns.map((col) => loadCell(t, col)), replicasCell(t), t.limitedBy ?? '', reasonCell(t)]),
   ];
-  return [...table(rows, '  '), `  (${shown.length} of ${c.ticks.length} ticks shown: the start, scale changes, and holds or metric failures starting or ending)`];
+  return [...table(rows, '  '), `  (${shown.length} of ${c.ticks.length} ticks shown: the start, scale changes, and holds, metric failures or fallbacks starting or ending)`];
 }
+
+const gateText = (s: SimulatedConfiguration['summary']): string =>
+  s.gateHolds === 0 ? '0' : `${s.gateHolds} (${Object.entries(s.gateHoldsBy).map(([g, n]) => `${g} ${n}`).join(', ')})`;
 
 const signed = (n: number, sign: string): string => (n === 0 ? '0' : `${sign}${n}`);
 
@@ -56,6 +61,9 @@ export function summaryRows(configs: readonly SimulatedConfiguration[]): string[
     row('peak replicas', (c) => String(c.summary.peakReplicas)),
     row('final replicas', (c) => String(c.summary.finalReplicas)),
     row('time without metrics', (c) => `${grouped(c.summary.secondsWithoutMetrics)} s`),
+    // Shown only when a configuration uses a fallback or a safety gate.
+    ...(configs.some((c) => c.summary.secondsInFallback > 0) ? [row('time in fallback', (c) => `${grouped(c.summary.secondsInFallback)} s`)] : []),
+    ...(configs.some((c) => c.summary.gateHolds > 0) ? [row('held by safety gates', (c) => gateText(c.summary))] : []),
   ];
 }
 

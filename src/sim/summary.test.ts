@@ -46,6 +46,7 @@ describe('differences', () => {
   const base: Summary = {
     ticks: 100, durationSeconds: 1500, scaleEvents: 4, scaleUps: 3, scaleDowns: 1, replicaSeconds: 10000,
     secondsAboveTarget: 400, secondsAtMax: 0, secondsWithoutMetrics: 0, largestStepUp: 4, largestStepDown: 6, peakReplicas: 10, finalReplicas: 2,
+    secondsInFallback: 0, gateHolds: 0, gateHoldsBy: {},
   };
 
   test('the headline names B, the seconds above target and the relative cost', () => {
@@ -66,5 +67,12 @@ describe('differences', () => {
     assert.ok(lines.includes('B has no usable metrics for 30 s; A for 0 s.'));
     assert.match(lines.at(-1) ?? '', /the tolerances differ, so "above target" means above 105% of target for B and above 110% for A/);
     assert.equal(differences({ name: 'A', summary: base, toleranceUp: 0.1 }, { name: 'B', summary: base, toleranceUp: 0.1 }).length, 1);
+  });
+
+  test('fallback time and safety-gate holds are called out when they differ', () => {
+    const lines = differences({ name: 'A', summary: base, toleranceUp: 0.1 },
+      { name: 'B', summary: { ...base, secondsInFallback: 120, gateHolds: 3, gateHoldsBy: { dropToZero: 3 } }, toleranceUp: 0.1 });
+    assert.ok(lines.includes('B runs on a metric fallback for 120 s; A for 0 s.'), lines.join('\n'));
+    assert.ok(lines.includes("safety gates hold B's change 3 times (dropToZero 3); A's never."), lines.join('\n'));
   });
 });

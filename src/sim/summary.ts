@@ -18,6 +18,11 @@ export interface Summary {
   secondsAtMax: number;
   /** Seconds where some metric could not be computed (the engine reported an error). */
   secondsWithoutMetrics: number;
+  /** Seconds where a metric's fallback stood in for it. */
+  secondsInFallback: number;
+  /** Ticks whose change a safety gate held, in all and by gate. */
+  gateHolds: number;
+  gateHoldsBy: Record<string, number>;
   largestStepUp: number;
   largestStepDown: number;
   peakReplicas: number;
@@ -38,7 +43,7 @@ export function summarize(ticks: readonly Tick[], ctx: SummaryContext): Summary 
   const s: Summary = {
     ticks: ticks.length, durationSeconds: ticks.length * p,
     scaleEvents: 0, scaleUps: 0, scaleDowns: 0, replicaSeconds: 0,
-    secondsAboveTarget: 0, secondsAtMax: 0, secondsWithoutMetrics: 0,
+    secondsAboveTarget: 0, secondsAtMax: 0, secondsWithoutMetrics: 0, secondsInFallback: 0, gateHolds: 0, gateHoldsBy: {},
     largestStepUp: 0, largestStepDown: 0, peakReplicas: 0, finalReplicas: ticks.at(-1) ? replicasAfter(ticks.at(-1) as Tick) : 0,
   };
   for (const t of ticks) {
@@ -55,6 +60,8 @@ export function summarize(ticks: readonly Tick[], ctx: SummaryContext): Summary 
     const ratios = Object.values(t.ratio);
     if (ratios.some((r) => r !== null && r > 1 + ctx.toleranceUp)) s.secondsAboveTarget += p;
     if (t.error !== undefined) s.secondsWithoutMetrics += p;
+    if (t.fallback) s.secondsInFallback += p;
+    if (t.gate !== undefined) { s.gateHolds++; s.gateHoldsBy[t.gate] = (s.gateHoldsBy[t.gate] ?? 0) + 1; }
   }
   return s;
 }

@@ -68,8 +68,9 @@ describe('npm pack and npm install -g', () => {
     const script = join(tmp, 'kscale.bash');
     writeFileSync(script, ok(run(bin('kscale'), ['completion', 'bash'], tmp), 'completion'));
     ok(run('bash', ['-n', script]), 'bash -n');
-    const lint = run(bin('kubectl-kscale'), ['lint'], tmp);
-    assert.equal(lint.status, 2);
+    const lint = run(bin('kubectl-kscale'), ['lint', '-f', join(repo, 'examples/decide/cpu-scale-up.yaml')], tmp);
+    assert.equal(lint.status, 2, 'a decide snapshot holds no HorizontalAutoscaler manifest');
+    assert.match(lint.stderr, /^kubectl kscale lint: no HorizontalAutoscaler \(kscale\.dev\) found in /);
     const why = run(bin('kubectl-kscale'), ['why', 'demo/worker', '--server', 'http://127.0.0.1:1'], tmp);
     assert.equal(why.status, 1);
     assert.match(why.stderr, /^kubectl kscale why: cannot reach the API server at http:\/\/127\.0\.0\.1:1: .+\n$/);

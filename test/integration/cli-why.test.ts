@@ -115,7 +115,7 @@ describe('kubectl kscale on the embedded control plane', controlPlaneSuiteOption
     assert.equal(withoutAges(b.stdout), withoutAges(a.stdout));
   });
 
-  test('one-line errors: not found and an unknown context; lint is not available yet', async () => {
+  test('one-line errors: not found, an unknown context, lint without input', async () => {
     const missing = await kubectl(['kscale', 'why', 'demo/missing']);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, 'kubectl kscale why: HorizontalAutoscaler demo/missing not found\n');
@@ -125,7 +125,7 @@ describe('kubectl kscale on the embedded control plane', controlPlaneSuiteOption
     assert.match(context.stderr, /^kubectl kscale why: [^\n]*context "nope" not found[^\n]*\n$/);
     const lint = await kubectl(['kscale', 'lint']);
     assert.equal(lint.code, 2);
-    assert.equal(lint.stderr, 'kubectl kscale lint: not available yet in this version of kscale\n');
+    assert.equal(lint.stderr, 'kubectl kscale lint: give -f FILE|DIR (one or more) or --live NAMESPACE/NAME\n');
   });
 
   test('`kubectl kscale decide demo/worker` decides the live object now; kubectl lists the plugin', async () => {

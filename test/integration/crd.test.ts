@@ -4,7 +4,7 @@
 // so admission and the controller never disagree on what can be checked statically.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -341,7 +341,7 @@ describe('HorizontalAutoscaler CRD on the apiserver', controlPlaneSuiteOptions()
         limitedBy: 'policy',
         metrics: [
           { metric: 'cpu resource utilization (percentage of request)', replicas: 5, ratio: 1.55, current: '93%', target: '60%' },
-          { metric: 'pods metric rps', error: 'unable to get metric rps' },
+          { metric: 'pods metric rps', replicas: 8, error: 'unable to get metric rps', fallback: { replicas: 8, since: '2026-11-23T11:55:00.000Z' } },
         ],
       },
       decisions: [
@@ -351,6 +351,10 @@ describe('HorizontalAutoscaler CRD on the apiserver', controlPlaneSuiteOptions()
       recommendations: [{ replicas: 5, time: '2026-11-23T12:00:00Z' }, { replicas: 4, time: '2026-11-23T11:59:45Z' }],
       scaleUpEvents: [{ replicaChange: 2, time: '2026-11-23T11:58:00Z' }, { replicaChange: 1, time: '2026-11-23T11:00:00Z', outdated: true }],
       scaleDownEvents: [{ replicaChange: 1, time: '2026-11-23T10:00:00Z', outdated: false }],
+      metricHistory: [
+        { index: 1, metric: 'Pods rps{verb=GET}', firstFailureTime: '2026-11-23T11:55:00.000Z', fallbackActive: true },
+        { index: 5, metric: 'External queue_depth{queue in (a)}', lastRatio: 0, droppedToZeroTime: '2026-11-23T11:59:45.000Z' },
+      ],
     };
     await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name: 'status', body: { status } }, merge);
     const afterStatus = await read('status');
@@ -412,5 +416,94 @@ describe('HorizontalAutoscaler CRD on the apiserver', controlPlaneSuiteOptions()
     assert.match(text, /The window, in seconds, over which past changes count against value \(1 to 1800\)/);
     const knob = (await kubectl('explain', 'hza.spec.syncPeriodSeconds')).replace(/\s+/g, ' ');
     assert.match(knob, /How often, in seconds, this autoscaler is evaluated \(1 to 3600\)\. Default: the controller's sync period \(15 unless/);
+  });
+
+  test('kubectl describe stays readable with a full decision history', async () => {
+    const name = 'described';
+    await create({ scaleTargetRef: ref, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }] }, name);
+    const t = (s: number): string => new Date(Date.UTC(2026, 11, 3, 12, 0, s)).toISOString().replace('.000Z', 'Z');
+    const decision = (i: number) => ({
+      time: t(i * 15), currentReplicas: 2 + i, proposedReplicas: 3 + i, desiredReplicas: 3 + i, reason: 'cpu above target', limitedBy: i % 2 ? 'policy' : undefined,
+      metrics: [{ metric: 'cpu', replicas: 3 + i, ratio: 1.4, current: '84%', target: '60%' }],
+    });
+    const status: HorizontalAutoscalerStatus = {
+      observedGeneration: 1, reference: 'Deployment/web', targets: 'cpu: 84%/60%', currentReplicas: 12, desiredReplicas: 12, lastScaleTime: t(150),
+      currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 84, averageValue: '840m' } } }],
+      conditions: [
+        { type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale', message: 'recommended size matches current size', lastTransitionTime: t(0) },
+        { type: 'ScalingActive', status: 'True', reason: 'ValidMetricFound', message: 'the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)', lastTransitionTime: t(0) },
+        { type: 'ScalingLimited', status: 'False', reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range', lastTransitionTime: t(0) },
+      ],
+      lastDecision: decision(9),
+      decisions: Array.from({ length: 10 }, (_, i) => decision(i)),
+      recommendations: Array.from({ length: 5 }, (_, i) => ({ replicas: 8 + i, time: t(100 + i * 15) })),
+      scaleUpEvents: [{ replicaChange: 1, time: t(150) }],
+    };
+    await custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name, body: { status } },
+      merge);
+    const out = await kubectl('describe', 'hza', name, '-n', ns);
+    const lines = out.split('\n');
+    console.log(`# kubectl describe hza: ${String(lines.length)} lines`);
+    // What a person looks for is there, once each, and the history does not bury it.
+    for (const want of ['Scale Target Ref:', 'Conditions:', 'Last Decision:', 'Current Metrics:']) {
+      assert.equal(lines.filter((l) => l.trim().startsWith(want)).length, 1, `${want} once:\n${out}`);
+    }
+    assert.equal(lines.filter((l) => l.includes(t(100))).length, 1, `the first recommendation is shown once:\n${out}`);
+    // The decision ledger (10 entries with their per-metric math) is most of the output: bounded, but
+    // long (about 200 lines here); a one-line form per decision is proposed in the issue note.
+    assert.ok(lines.length <= 240, `kubectl describe printed ${String(lines.length)} lines:\n${out}`);
+    const conditionsAt = lines.findIndex((l) => l.trim() === 'Conditions:');
+    assert.ok(conditionsAt >= 0 && conditionsAt < lines.findIndex((l) => l.trim() === 'Decisions:'), 'conditions come before the decision ledger');
+  });
+
+  describe('unquoted decimals where quantities go (as the HPA admits them)', () => {
+    const decimals = {
+      scaleTargetRef: ref, maxReplicas: 10, tolerance: 0.1,
+      behavior: { scaleUp: { tolerance: 0.05 }, scaleDown: { tolerance: 0.15 } },
+      metrics: [
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: 0.5 } } },
+        { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: { type: 'AverageValue', averageValue: 0.25 } } },
+        { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: 2.5 } } },
+        { type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'qps' }, target: { type: 'Value', value: 1.25 } } },
+        { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'Value', value: 1e-3 } } },
+        { type: 'External', external: { metric: { name: 'backlog' }, target: { type: 'AverageValue', averageValue: 2.5e-4 } } },
+      ],
+    };
+    const asStrings = {
+      ...decimals, tolerance: '0.1', minReplicas: 1,
+      behavior: { scaleUp: { tolerance: '0.05' }, scaleDown: { tolerance: '0.15' } },
+      metrics: [
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '0.5' } } },
+        { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'app', target: { type: 'AverageValue', averageValue: '0.25' } } },
+        { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '2.5' } } },
+        { type: 'Object', object: { describedObject: { apiVersion: 'v1', kind: 'Service', name: 'web' }, metric: { name: 'qps' }, target: { type: 'Value', value: '1.25' } } },
+        { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'Value', value: '0.001' } } },
+        { type: 'External', external: { metric: { name: 'backlog' }, target: { type: 'AverageValue', averageValue: '0.00025' } } },
+      ],
+    };
+
+    test('without the admission policy the schema refuses them, naming the field', async () => {
+      await rejects({ spec: { scaleTargetRef: ref, maxReplicas: 3, tolerance: 0.1 }, field: 'spec.tolerance', message: 'integer' });
+    });
+
+    test('with deploy/admission applied, every quantity field takes a decimal and stores it as the same quantity string', async () => {
+      await kubectl('apply', '-k', join(dirname(CRD_PATH), '..', 'admission'));
+      // The policy takes effect once the apiserver's policy informer has it: retry until it does.
+      const created = await pollUntil('the number-quantities policy to take effect', async () => {
+        try { return await create(decimals, `decimals-${String(++serial)}`); } catch { return undefined; }
+      }, { timeoutMs: 60_000, intervalMs: 500 });
+      assert.deepEqual(created.spec, asStrings);
+      assert.deepEqual(validateSpec(created.spec), [], 'the controller accepts it');
+      // An update with a decimal is rewritten too.
+      const name = created.metadata?.name ?? '';
+      const patched = await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, name, body: { spec: { tolerance: 0.3 } } },
+        merge) as HorizontalAutoscaler;
+      assert.equal(patched.spec.tolerance, '0.3');
+    });
+
+    test('a bad decimal is still refused by the schema rules, naming the field', async () => {
+      await rejects({ spec: { scaleTargetRef: ref, maxReplicas: 3, metrics: [{ type: 'External', external: { metric: { name: 'q' }, target: { type: 'Value', value: -0.5 } } }] },
+        field: 'spec.metrics[0].external.target.value', message: 'must be a quantity greater than 0' });
+    });
   });
 });

@@ -135,6 +135,7 @@ function objectPath(o: K8sObject): string {
     ServiceAccount: 'serviceaccounts', Service: 'services', Deployment: 'deployments', PodDisruptionBudget: 'poddisruptionbudgets',
     Role: 'roles', RoleBinding: 'rolebindings', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings',
     CustomResourceDefinition: 'customresourcedefinitions', Namespace: 'namespaces',
+    ValidatingAdmissionPolicy: 'validatingadmissionpolicies', ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
   };
   const resource = plural[o.kind];
   assert.ok(resource, `objectPath: unexpected kind ${o.kind}`);
@@ -276,6 +277,8 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
     assert.deepEqual([...k.keys()].filter((key) => !h.has(key)), [`v1 Namespace -/${NS}`]);
     assert.deepEqual([...h.keys()].filter((key) => !k.has(key)), []);
     assert.deepEqual([...k.keys()].filter((key) => h.has(key)).sort(), [
+      'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy -/kscale-lint',
+      'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding -/kscale-lint',
       `apiextensions.k8s.io/v1 CustomResourceDefinition -/horizontalautoscalers.kscale.dev`,
       `apps/v1 Deployment ${NS}/kscale-controller`,
       `policy/v1 PodDisruptionBudget ${NS}/kscale-controller`,
@@ -406,10 +409,11 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
       assert.equal(live.metadata.annotations?.['meta.helm.sh/release-name'], RELEASE, keyOf(o));
     }
     const other = await createTestNamespace(cp.kubeConfig, 'keep');
-    await admin.post(`/apis/kscale.dev/v1alpha1/namespaces/${other}/horizontalautoscalers`, {
+    // A CRD just created may take a moment to be served (503 "There can be a delay ..."): retried.
+    await eventually('the survivor created', () => admin.post(`/apis/kscale.dev/v1alpha1/namespaces/${other}/horizontalautoscalers`, {
       apiVersion: 'kscale.dev/v1alpha1', kind: 'HorizontalAutoscaler', metadata: { name: 'survivor' },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'absent' }, maxReplicas: 2, metrics: [{ type: 'External', external: { metric: { name: 'm' }, target: { type: 'Value', value: '1' } } }] },
-    });
+    }).then(() => true, (e: unknown) => { if (e instanceof KubeApiError && e.code === 503) return undefined; throw e; }), 15_000);
     const uninstalled = await helm(['uninstall', RELEASE, '--namespace', NS], cp.kubeconfigPath);
     assert.match(uninstalled, /kept due to the resource policy/);
     for (const o of chart.filter((x) => x.kind !== 'CustomResourceDefinition')) {
@@ -505,6 +509,9 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
     // idle: its metric is never published, so a Warning repeats (the Event's count is patched).
     await autoscaler('idle', { metrics: [{ type: 'External', external: { metric: { name: 'never_published' }, target: { type: 'Value', value: '1' } } }] });
 
+    // KEDA's and the VPA's CRDs (test data from their projects), so that the grants to watch their
+    // objects are used (without them kscale only probes with a LIST).
+    for (const crd of ['keda.sh_scaledobjects.yaml', 'vpa-v1-crd.yaml']) await cp.applyYaml(await readFile(repo(`test/fixtures/crds/${crd}`), 'utf8'));
     controller = await startAsDeployed();
     const path = `/apis/apps/v1/namespaces/${ns}/deployments/queue`;
     const replicas = async (): Promise<number> => (await admin.get<{ spec: { replicas: number } }>(path)).spec.replicas;
@@ -599,6 +606,8 @@ describe('deploy: copies of generated manifests are up to date', () => {
   const pairs: [string, string][] = [
     ['deploy/crd/horizontalautoscalers.kscale.dev.yaml', 'deploy/chart/kscale/files/horizontalautoscalers.kscale.dev.yaml'],
     ['deploy/overlays/prometheus/prometheusrule.yaml', 'deploy/chart/kscale/files/prometheusrule.yaml'],
+    ['deploy/admission/number-quantities.yaml', 'deploy/chart/kscale/files/number-quantities.yaml'],
+    ['deploy/crd/kscale-lint-policy.yaml', 'deploy/chart/kscale/files/kscale-lint-policy.yaml'],
   ];
   for (const [src, dst] of pairs) {
     test(`${dst} equals ${src}`, async () => {

@@ -225,7 +225,7 @@ describe('kscale why against an API server', () => {
     assert.deepEqual(seen, [path('shop', 'web'), path('shop', 'web'), path('default', 'web'), GROUP]);
   });
 
-  test('the kubectl plugin runs the same why, names itself in errors, and has lint pending', async () => {
+  test('the kubectl plugin runs the same why, names itself in errors, and offers lint', async () => {
     const a = capture();
     assert.equal(await pluginMain(['why', 'shop/web', '--server', url, '-o', 'json'], a.io), 0, a.stderr());
     assert.deepEqual(JSON.parse(a.stdout()), { lastDecision: held, decisions: [scaleUp, held] });
@@ -234,7 +234,7 @@ describe('kscale why against an API server', () => {
     assert.equal(b.stderr(), 'kubectl kscale why: HorizontalAutoscaler shop/gone not found\n');
     const c = capture();
     assert.equal(await pluginMain(['lint'], c.io), 2);
-    assert.equal(c.stderr(), 'kubectl kscale lint: not available yet in this version of kscale\n');
+    assert.equal(c.stderr(), 'kubectl kscale lint: give -f FILE|DIR (one or more) or --live NAMESPACE/NAME\n');
     const d = capture();
     assert.equal(await pluginMain([], d.io), 0);
     assert.match(d.stdout(), /^Usage: kubectl kscale <command>/);

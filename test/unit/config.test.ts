@@ -61,7 +61,16 @@ describe('parseConfig', () => {
     [['--leader-election-id=Upper'], /--leader-election-id: "Upper" is not a valid Lease name/],
     [['--leader-election-namespace=a.b'], /--leader-election-namespace: "a.b" is not a namespace name/],
     [['--namespace=ok,Not_OK'], /--namespace: "Not_OK" is not a namespace name/],
+    [['--sharding=sometimes'], /--sharding: must be true or false/],
+    [['--sharding=true', '--leader-elect=false'], /--sharding: needs Leases, so it cannot be combined with --leader-elect=false/],
+    [['--sharding=true', `--leader-election-id=${'a'.repeat(64)}`], /--leader-election-id: at most 63 characters with --sharding/],
   ];
+  test('--sharding: off by default (single-leader election), on with the flag or KSCALE_SHARDING', () => {
+    assert.equal(parseConfig([], {}).sharding, false);
+    assert.equal(parseConfig(['--sharding=true'], {}).sharding, true);
+    assert.equal(parseConfig([], { KSCALE_SHARDING: 'true' }).sharding, true);
+    assert.equal(parseConfig(['--sharding=false'], { KSCALE_SHARDING: 'true' }).sharding, false);
+  });
   for (const [args, message] of bad) {
     test(`refuses ${args.join(' ')}`, () => { assert.throws(() => parseConfig(args, {}), (e: unknown) => e instanceof ConfigError && message.test(e.message)); });
   }

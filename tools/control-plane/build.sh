@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the embedded control plane's binaries from published Go modules:
-#   kube-apiserver, kube-controller-manager, kubectl  <- k8s.io/kubernetes v1.36.3   (./kube)
+#   kube-apiserver, kube-controller-manager, kubectl,
+#   kube-scheduler (used by the kwok mode only)        <- k8s.io/kubernetes v1.36.3   (./kube)
 #   etcd                                               <- go.etcd.io/etcd/server/v3 v3.6.8 (./etcd)
 # into ${KSCALE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kscale}/k8s/v1.36.3/bin/, never into the repo.
 # A binary is reused when it is present and its --version matches, so a warm run exits in well
@@ -35,9 +36,9 @@ version_ok() {
   esac
 }
 
-names=(etcd kube-apiserver kube-controller-manager kubectl)
+names=(etcd kube-apiserver kube-controller-manager kubectl kube-scheduler)
 
-# Check all four at once: each --version is a Go process start (~0.1-0.3 s on a busy 2-core box).
+# Check all of them at once: each --version is a Go process start (~0.1-0.3 s on a busy 2-core box).
 missing=()
 if [ "${KSCALE_CONTROL_PLANE_FORCE:-}" != "1" ]; then
   declare -A pid=()
@@ -94,7 +95,7 @@ build_one() { # NAME STEP
 log "go $(go env GOVERSION); building ${missing[*]} into $out"
 # Build in this order: kube-apiserver first (the largest; most packages then cached for KCM/kubectl).
 step=0
-for n in kube-apiserver kube-controller-manager kubectl etcd; do
+for n in kube-apiserver kube-controller-manager kube-scheduler kubectl etcd; do
   for m in "${missing[@]}"; do
     if [ "$m" = "$n" ]; then step=$((step + 1)); build_one "$n" "$step of ${#missing[@]}"; fi
   done

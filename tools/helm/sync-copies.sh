@@ -3,6 +3,8 @@
 # own files):
 #   deploy/crd/horizontalautoscalers.kscale.dev.yaml -> deploy/chart/kscale/files/
 #   deploy/overlays/prometheus/prometheusrule.yaml    -> deploy/chart/kscale/files/
+#   deploy/admission/number-quantities.yaml           -> deploy/chart/kscale/files/
+#   deploy/crd/kscale-lint-policy.yaml                -> deploy/chart/kscale/files/
 # Run it after scripts/gen-crd.ts or after editing the rules; test/integration/deploy.test.ts fails
 # while a copy differs. Usage: tools/helm/sync-copies.sh [--check]
 set -euo pipefail
@@ -11,6 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 copies=(
   "deploy/crd/horizontalautoscalers.kscale.dev.yaml deploy/chart/kscale/files/horizontalautoscalers.kscale.dev.yaml"
   "deploy/overlays/prometheus/prometheusrule.yaml deploy/chart/kscale/files/prometheusrule.yaml"
+  "deploy/admission/number-quantities.yaml deploy/chart/kscale/files/number-quantities.yaml"
+  "deploy/crd/kscale-lint-policy.yaml deploy/chart/kscale/files/kscale-lint-policy.yaml"
 )
 stale=0
 for pair in "${copies[@]}"; do

@@ -1,4 +1,4 @@
-// Wrapper module that builds kube-apiserver, kube-controller-manager and kubectl from the published
+// Wrapper module that builds kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the published
 // k8s.io/kubernetes module. Never imported; build.sh compiles the `tool` packages listed below.
 module kscale/tools/control-plane/kube
 
@@ -9,6 +9,7 @@ godebug default=go1.26
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-scheduler
 	k8s.io/kubernetes/cmd/kubectl
 )
 
