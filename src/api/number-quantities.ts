@@ -42,11 +42,37 @@ function terms(s: JSONSchemaProps, value: string, pointer: string, guard: string
       `${guard === 'true' ? '' : `${guard} && `}has(${value}.${k})`, depth));
 }
 
-/** The CEL expression of the policy's JSON patch (exported for tests). */
-export function numberQuantitiesExpression(): string {
+/** CEL: whether some quantity field of `value` holds a decimal number. */
+function holdsDecimal(s: JSONSchemaProps, value: string, guard: string, depth: number): string[] {
+  if (isQuantity(s)) return [`(${guard} && type(${value}) == double)`];
+  if (s.items) {
+    const item = `m${depth}`;
+    return [`(${guard} && ${value}.exists(${item}, ${holdsDecimal(s.items, item, 'true', depth + 1).join(' || ')}))`];
+  }
+  return Object.entries(s.properties ?? {})
+    .filter(([, child]) => holdsQuantity(child))
+    .flatMap(([k, child]) => holdsDecimal(child, `${value}.${k}`, `${guard === 'true' ? '' : `${guard} && `}has(${value}.${k})`, depth));
+}
+
+function specSchema(): JSONSchemaProps {
   const spec = horizontalAutoscalerCrd().spec.versions[0]?.schema.openAPIV3Schema.properties?.spec;
   if (!spec) throw new Error('the CRD schema has no spec');
-  const all = terms(spec, 'object.spec', '"/spec"', 'has(object.spec)', 0);
+  return spec;
+}
+
+/**
+ * The policy's match condition: only an object with a decimal in a quantity field is mutated. Others
+ * never reach the mutation, which matters right after the CRD is installed: until the apiserver has
+ * the new type's schema (it polls every 5 s), a mutation fails the request with 503.
+ */
+export function numberQuantitiesCondition(): string {
+  const all = holdsDecimal(specSchema(), 'object.spec', 'has(object.spec)', 0);
+  return all.length > 0 ? all.join('\n|| ') : 'false';
+}
+
+/** The CEL expression of the policy's JSON patch (exported for tests). */
+export function numberQuantitiesExpression(): string {
+  const all = terms(specSchema(), 'object.spec', '"/spec"', 'has(object.spec)', 0);
   return all.length > 0 ? all.join('\n+ ') : '[]';
 }
 
@@ -65,6 +91,7 @@ export function numberQuantitiesManifests(): object[] {
         matchConstraints: {
           resourceRules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] }],
         },
+        matchConditions: [{ name: 'has-decimal-quantity', expression: numberQuantitiesCondition() }],
         mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: numberQuantitiesExpression() } }],
       },
     },

@@ -7,7 +7,9 @@ import { describe, test } from 'node:test';
 import { horizontalAutoscalerCrd, type JSONSchemaProps, type SchemaFor } from '../../src/api/crd.ts';
 import { UPSTREAM_DEFAULTS } from '../../src/api/defaults.ts';
 import { LIMITS } from '../../src/api/validation.ts';
-import { CRD_PATH, renderCrdYaml } from '../../scripts/gen-crd.ts';
+import { CRD_PATH, NUMBER_QUANTITIES_PATH, renderCrdYaml, renderNumberQuantitiesYaml } from '../../scripts/gen-crd.ts';
+import { numberQuantitiesCondition, numberQuantitiesExpression } from '../../src/api/number-quantities.ts';
+import { QUANTITY_PATTERN } from '../../src/api/crd.ts';
 
 const crd = horizontalAutoscalerCrd();
 const version = crd.spec.versions[0];
@@ -178,5 +180,28 @@ describe('CRD manifest', () => {
     // @ts-expect-error -- every field needs a description.
     const undescribed = { a: d, b: { type: 'integer' } } satisfies SchemaFor<Sample>;
     assert.deepEqual([exact, missing, extra, undescribed].map((x) => Object.keys(x).length), [2, 1, 3, 2]);
+  });
+});
+
+describe('number-quantities admission policy (deploy/admission)', () => {
+  test('the committed manifest is what src/api/number-quantities.ts generates', () => {
+    let committed = '';
+    try { committed = readFileSync(NUMBER_QUANTITIES_PATH, 'utf8'); } catch { /* reported below */ }
+    assert.ok(committed === renderNumberQuantitiesYaml(), `${relative(process.cwd(), NUMBER_QUANTITIES_PATH)} is out of date: run npm run gen:crd`);
+  });
+
+  test('covers every quantity field under spec, in the patch and in the match condition', () => {
+    const quantities = nodes.filter((n) => n.path.startsWith('spec.') && n.schema['x-kubernetes-int-or-string'] === true && n.schema.pattern === QUANTITY_PATTERN);
+    assert.ok(quantities.length >= 13, `${String(quantities.length)} quantity fields`);
+    const patch = numberQuantitiesExpression();
+    const condition = numberQuantitiesCondition();
+    for (const { path } of quantities) {
+      // spec.metrics[].external.target.value -> m0.external.target.value and .../external/target/value
+      const tail = path.includes('[]') ? `m0.${path.split('[].')[1] ?? ''}` : `object.${path}`;
+      assert.ok(patch.includes(`type(${tail}) == double`), `patch covers ${path}`);
+      assert.ok(condition.includes(`type(${tail}) == double`), `condition covers ${path}`);
+      const pointer = (path.includes('[]') ? path.split('[].')[1] ?? '' : path).replaceAll('.', '/');
+      assert.ok(patch.includes(`${pointer}", value: string(${tail})`) , `patch writes ${path} as a string`);
+    }
   });
 });
