@@ -3,8 +3,10 @@
 //   --engine-only     skip the controller benchmark (it starts the embedded control plane)
 //   --vs-hpa          only the side-by-side run against kube-controller-manager's HPA (bench/vs-hpa.ts):
 //                     --objects N [--namespaces K] [--duration S] [--pods-per-object P] [--step-pairs M]
-//                     [--upstream-qps Q] [--json]; with --replicas R: R sharded kscale replicas alone,
-//                     per-replica objects, evaluation spacing and lag (bench/vs-hpa-shards.ts)
+//                     [--upstream-qps Q] [--kwok] [--json]; with --replicas R: R sharded kscale replicas
+//                     alone, per-replica objects, evaluation spacing and lag (bench/vs-hpa-shards.ts);
+//                     --kwok: pods on kwok nodes (the control plane's kwok mode), CPU through the real
+//                     metrics-server instead of the fake metrics API (bench/vs-hpa-kwok.ts)
 //   --soak            only the churn soak (bench/soak.ts): heap after GC per create/delete cycle
 //                     [--cycles C] [--objects N] [--annotation-kib K]
 import { benchController } from './controller.ts';

@@ -1,4 +1,4 @@
-// `npm run bench -- --vs-hpa --objects N --replicas R [--namespaces K] [--duration S] [--pods-per-object P]`
+// `npm run bench -- --vs-hpa --objects N --replicas R [--namespaces K] [--duration S] [--pods-per-object P] [--kwok]`
 //
 // Active-active sharding measured: R `kscale run --sharding=true` processes (as the container image
 // starts them, each its own identity, with the RBAC of deploy/overlays/sharding) share N
@@ -10,11 +10,12 @@
 // evaluation; the owner of each object is the rendezvous owner among all replicas, which is what every
 // replica computes once all are members), evaluation lag p50/p99 (its kscale_evaluation_lag_seconds
 // histogram) and RSS. Compare `--objects 1000 --replicas 2` with `--objects 500 --replicas 1`.
+// --kwok: pods on kwok nodes, CPU through the real metrics-server, as in bench/vs-hpa.ts.
 // Prints figures, never asserts.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { controlPlaneBinaries, startControlPlane, startPodReadier, type ControlPlane } from '../src/controlplane/index.ts';
+import { controlPlaneBinaries, metricsPipelineBinaries, startControlPlane, type ControlPlane } from '../src/controlplane/index.ts';
 import { registerTeardown } from '../src/controlplane/cleanup.ts';
 import { freePorts } from '../src/controlplane/ports.ts';
 import { ManagedProcess } from '../src/controlplane/process.ts';
@@ -24,7 +25,8 @@ import { KubeHttp } from '../src/kube/http.ts';
 import { auditPolicy, isScaleRead, readAudit, spacings, timesByObject } from './vs-hpa-audit.ts';
 import { cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample } from './vs-hpa-stats.ts';
 import { buildDist, imageLaunch } from './image-launch.ts';
-import { BENCH_LABEL, createNamespaces, Load, pairs, pool, REQUEST_MILLI, STEADY_MILLI, TARGET_UTILIZATION } from './vs-hpa-workload.ts';
+import { kwokOption, startLoad } from './vs-hpa-kwok.ts';
+import { BENCH_LABEL, createNamespaces, pairs, pool, REQUEST_MILLI, STEADY_MILLI, TARGET_UTILIZATION, type Load } from './vs-hpa-workload.ts';
 import { startKcm, waitPodsReady, type VsHpaOptions } from './vs-hpa.ts';
 
 const SYNC_S = 15;
@@ -40,6 +42,8 @@ interface Snap { t: number; cpu: number; prom: Sample[] | undefined }
 export async function benchShards(o: VsHpaOptions & { replicas: number }): Promise<void> {
   const bins = controlPlaneBinaries();
   if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return; }
+  const extra = o.kwok ? metricsPipelineBinaries() : { ok: true as const };
+  if (!extra.ok) { say(`skipped: ${extra.reason}; run tools/metrics-pipeline/build.sh`); return; }
   say('building dist/: kscale runs as its container image starts it');
   buildDist();
   let cp: ControlPlane | undefined;
@@ -58,7 +62,10 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
   const unregister = registerTeardown({ stop: () => stopAll(), killNow: () => { for (const r of replicas) r.proc.killNow(); infra?.killNow(); } });
   try {
     say(`${String(o.objects)} HorizontalAutoscalers in ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, ${String(o.replicas)} sharded replica(s), window ${String(o.durationS)} s`);
-    cp = await startControlPlane({ auditPolicy: auditPolicy([USER]), metricsPodLookup: (ns, sel) => (load ? load.lookup(ns, sel) : Promise.resolve(undefined)) });
+    cp = await startControlPlane({
+      auditPolicy: auditPolicy([USER]), metricsPodLookup: (ns, sel) => (load ? load.lookup(ns, sel) : Promise.resolve(undefined)),
+      ...(o.kwok ? kwokOption(o.objects * o.podsEach) : {}),
+    });
     const dir = join(cp.workDir, 'shards');
     await mkdir(dir, { recursive: true });
     const [infraPort = 0, ...ports] = await freePorts(1 + o.replicas);
@@ -73,9 +80,9 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
 
     const all = pairs(o.objects, o.namespaces);
     await createNamespaces(admin, all.map((p) => p.namespace));
-    load = new Load(cp.kubeConfig, cp.metrics);
-    await load.start();
-    for (const ns of new Set(all.map((p) => p.namespace))) readiers.push(startPodReadier(cp.kubeConfig, ns));
+    const withLoad = await startLoad(cp, [...new Set(all.map((p) => p.namespace))]);
+    load = withLoad.load;
+    readiers.push(...withLoad.readiers);
     for (const p of all) load.setTotal(p.namespace, p.kscale, o.podsEach * STEADY_MILLI);
     say(`creating ${String(o.objects)} Deployments (${String(o.objects * o.podsEach)} pods) and their HorizontalAutoscalers`);
     await pool(all, 20, async (p) => {

@@ -3,7 +3,8 @@
 // autoscaling/v2 HorizontalPodAutoscaler u-i with the same spec). A pod cache (one cluster-wide
 // watch) drives the load model, a fixed CPU total per Deployment split evenly over its Running pods,
 // and answers the fake metrics API's label selector lookups (as metrics-server does, from a cache,
-// so neither controller is charged for a pod list per metrics request).
+// so neither controller is charged for a pod list per metrics request). Where the per-pod CPU goes
+// is a UsageSink: the fake metrics API, or kwok's usage objects with --kwok (vs-hpa-kwok.ts).
 import { CoreV1Api, makeInformer, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { makeClient } from '../src/controlplane/clients.ts';
 import type { FakeMetrics, PodSelectorLookup } from '../src/controlplane/fake-metrics.ts';
@@ -80,9 +81,27 @@ export async function createAutoscalers(http: KubeHttp, all: readonly Pair[], po
 const running = (p: V1Pod): boolean => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp;
 const ready = (p: V1Pod): boolean => running(p) && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
+/** Receives the load model's output: each Deployment's per-pod CPU over its Running pods. */
+export interface UsageSink {
+  /** The Running pods `pods` of namespace/app each use `milli` millicores. */
+  set(namespace: string, app: string, pods: readonly string[], milli: number): void;
+  /** A pod is gone. */
+  deleted(namespace: string, pod: string): void;
+  stop(): Promise<void>;
+}
+
+/** The fake metrics API's pod usage, set per pod at once. */
+export function fakeMetricsSink(metrics: FakeMetrics): UsageSink {
+  return {
+    set: (namespace, _app, pods, milli) => { for (const p of pods) metrics.setPodUsage(namespace, p, { c: { cpu: `${String(milli)}m` } }); },
+    deleted: (namespace, pod) => { metrics.deletePodUsage(namespace, pod); },
+    stop: () => Promise.resolve(),
+  };
+}
+
 /** The bench's own view of the pods, the load model, and the metrics API's selector lookups. */
 export class Load {
-  readonly #metrics: FakeMetrics;
+  readonly #sink: UsageSink;
   readonly #informer: ReturnType<typeof makeInformer<V1Pod>>;
   /** namespace → pod name → pod */
   readonly #pods = new Map<string, Map<string, V1Pod>>();
@@ -91,8 +110,8 @@ export class Load {
   #stopped = false;
   #restart: NodeJS.Timeout | undefined;
 
-  constructor(kc: KubeConfig, metrics: FakeMetrics) {
-    this.#metrics = metrics;
+  constructor(kc: KubeConfig, sink: UsageSink) {
+    this.#sink = sink;
     const core = makeClient(kc, CoreV1Api, 120_000);
     this.#informer = makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ labelSelector: BENCH_LABEL }), BENCH_LABEL);
     const upsert = (p: V1Pod): void => {
@@ -107,7 +126,7 @@ export class Load {
     this.#informer.on('delete', (p) => {
       const ns = p.metadata?.namespace ?? ''; const name = p.metadata?.name ?? '';
       this.#pods.get(ns)?.delete(name);
-      this.#metrics.deletePodUsage(ns, name);
+      this.#sink.deleted(ns, name);
       this.#rebalance(ns, p.metadata?.labels?.app ?? '');
     });
     this.#informer.on('error', () => {
@@ -123,6 +142,7 @@ export class Load {
     this.#stopped = true;
     clearTimeout(this.#restart);
     await this.#informer.stop().catch(() => undefined);
+    await this.#sink.stop();
   }
 
   /** Sets the total milli-CPU of a Deployment (split over its Running pods). */
@@ -136,8 +156,7 @@ export class Load {
     if (total === undefined || app === '') return;
     const mine = [...(this.#pods.get(namespace)?.values() ?? [])].filter((p) => p.metadata?.labels?.app === app && running(p));
     if (mine.length === 0) return;
-    const each = `${String(Math.floor(total / mine.length))}m`;
-    for (const p of mine) this.#metrics.setPodUsage(namespace, p.metadata?.name ?? '', { c: { cpu: each } });
+    this.#sink.set(namespace, app, mine.map((p) => p.metadata?.name ?? ''), Math.floor(total / mine.length));
   }
 
   /** Pods of the bench, and how many are Running and Ready. */

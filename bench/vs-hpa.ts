@@ -1,5 +1,5 @@
 // `npm run bench -- --vs-hpa --objects N [--namespaces K] [--duration S] [--pods-per-object P]
-//    [--step-pairs M] [--upstream-qps Q] [--json]`
+//    [--step-pairs M] [--upstream-qps Q] [--kwok] [--json]`
 //
 // kscale and kube-controller-manager's HPA side by side on the embedded control plane, each as its
 // own process with its own ServiceAccount (so the API server's audit log tells them apart):
@@ -17,12 +17,17 @@
 // etcd CPU attributable to each: alone minus the mean idle) → both running, a ×2 load step on M
 // pairs at phases spread over one sync period (reaction time) → stop, read the audit log, print one
 // table. Each window lasts S seconds; every resume is followed by a sync period of settling.
+// With --kwok the pods run on kwok nodes (the control plane's kwok mode: kube-scheduler binds them,
+// kwok's stages make them Running and Ready) and the load is kwok usage (vs-hpa-kwok.ts), so both
+// controllers read CPU from the real metrics-server; without it the bench marks pods Ready itself
+// and serves CPU from the fake metrics API (exact values at once).
 // Prints figures, never asserts. Everything listens on loopback; Ctrl-C stops and removes everything.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { controlPlaneBinaries, startControlPlane, startPodReadier, type ControlPlane } from '../src/controlplane/index.ts';
+import { controlPlaneBinaries, metricsPipelineBinaries, startControlPlane, type ControlPlane } from '../src/controlplane/index.ts';
 import { registerTeardown } from '../src/controlplane/cleanup.ts';
+import { DEFAULT_METRIC_RESOLUTION_SECONDS } from '../src/controlplane/metrics-server.ts';
 import { binaryPath } from '../src/controlplane/paths.ts';
 import { markPodReady } from '../src/controlplane/pods.ts';
 import { freePorts } from '../src/controlplane/ports.ts';
@@ -41,8 +46,10 @@ import { buildDist, imageLaunch } from './image-launch.ts';
 import { benchShards } from './vs-hpa-shards.ts';
 import { renderJson, renderText, type Row } from './vs-hpa-table.ts';
 import {
-  createAutoscalers, createDeployments, createNamespaces, Load, pairs, pool, STEADY_MILLI, type Pair,
+  createAutoscalers, createDeployments, createNamespaces, pairs, pool, STEADY_MILLI, type Pair,
+  type Load,
 } from './vs-hpa-workload.ts';
+import { kwokOption, startLoad } from './vs-hpa-kwok.ts';
 
 export interface VsHpaOptions {
   objects: number;
@@ -56,6 +63,8 @@ export interface VsHpaOptions {
   upstreamQps: number;
   /** --replicas R: R sharded kscale processes alone, no HPA twins (bench/vs-hpa-shards.ts). */
   replicas?: number;
+  /** --kwok: pods on kwok nodes, CPU through the real metrics-server. */
+  kwok: boolean;
 }
 
 const SYNC_S = 15;
@@ -89,6 +98,7 @@ export function parseVsHpaArgs(argv: readonly string[]): VsHpaOptions {
     durationS: int('--duration', 60, 15),
     podsEach: int('--pods-per-object', 3, 1),
     json: argv.includes('--json'),
+    kwok: argv.includes('--kwok'),
     stepPairs: Math.min(objects, int('--step-pairs', 5, 1)),
     upstreamQps: int('--upstream-qps', 100, 1),
     ...(value('--replicas') !== undefined ? { replicas: int('--replicas', 1, 1) } : {}),
@@ -115,6 +125,8 @@ export async function benchVsHpa(o: VsHpaOptions): Promise<void> {
   if (o.replicas !== undefined) { await benchShards({ ...o, replicas: o.replicas }); return; }
   const bins = controlPlaneBinaries();
   if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return; }
+  const extra = o.kwok ? metricsPipelineBinaries() : { ok: true as const };
+  if (!extra.ok) { say(`skipped: ${extra.reason}; run tools/metrics-pipeline/build.sh`); return; }
   say('building dist/: kscale runs as its container image starts it');
   buildDist();
   say(`${String(o.objects)} twin pairs in ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, windows of ${String(o.durationS)} s`);
@@ -177,6 +189,7 @@ async function run(o: VsHpaOptions, ctx: Ctx): Promise<{ table: { title: string;
   const cp = await startControlPlane({
     auditPolicy: auditPolicy([USERS.kscale, USERS.upstream]),
     metricsPodLookup: (ns, sel) => ctx.lookup(ns, sel),
+    ...(o.kwok ? kwokOption(2 * o.objects * o.podsEach) : {}),
   });
   ctx.setCp(cp);
   const benchDir = join(cp.workDir, 'vs-hpa');
@@ -215,10 +228,9 @@ subjects: [{ kind: ServiceAccount, name: upstream-hpa, namespace: ${NS} }]
   const all = pairs(o.objects, o.namespaces);
   const namespaces = [...new Set(all.map((p) => p.namespace))];
   await createNamespaces(admin, namespaces);
-  const load = new Load(cp.kubeConfig, cp.metrics);
+  const { load, readiers } = await startLoad(cp, namespaces);
   ctx.setLoad(load);
-  await load.start();
-  for (const ns of namespaces) ctx.readiers.push(startPodReadier(cp.kubeConfig, ns));
+  ctx.readiers.push(...readiers);
   const base = o.podsEach * STEADY_MILLI;
   for (const p of all) { load.setTotal(p.namespace, p.kscale, base); load.setTotal(p.namespace, p.upstream, base); }
   say(`creating ${String(2 * o.objects)} Deployments (${String(2 * o.objects * o.podsEach)} pods)`);
@@ -391,7 +403,10 @@ export async function startKcm(dir: string, kubeconfig: string, port: number, co
   return proc;
 }
 
-/** Waits until the bench's pods are all Running and Ready; marks stragglers itself now and then. */
+/**
+ * Waits until the bench's pods are all Running and Ready. Without kwok it also marks stragglers
+ * itself now and then (a readier may miss an event); in the kwok mode kwok's stages alone do it.
+ */
 export async function waitPodsReady(cp: ControlPlane, load: Load, expected: number): Promise<void> {
   let lastFix = Date.now();
   let lastSay = 0;
@@ -399,7 +414,7 @@ export async function waitPodsReady(cp: ControlPlane, load: Load, expected: numb
     const c = load.counts();
     if (Date.now() - lastSay > 10_000) { say(`pods: ${String(c.ready)}/${String(expected)} ready`); lastSay = Date.now(); }
     if (c.total >= expected && c.ready >= expected) return true;
-    if (Date.now() - lastFix > 30_000 && c.notReady.length > 0) {
+    if (!cp.kwok && Date.now() - lastFix > 30_000 && c.notReady.length > 0) {
       lastFix = Date.now();
       await pool(c.notReady, 10, async (p) => { await markPodReady(cp.kubeConfig, p.namespace, p.name).catch(() => undefined); });
     }
@@ -535,7 +550,11 @@ function buildTable(o: VsHpaOptions, m: Measured): { title: string; notes: strin
     `idle baseline (both paused, before/after the alone windows): API server ${(rate(m.idle[0], 'apiserver') * 1000).toFixed(1)}/${(rate(m.idle[1], 'apiserver') * 1000).toFixed(1)} millicores, etcd ${(rate(m.idle[0], 'etcd') * 1000).toFixed(1)}/${(rate(m.idle[1], 'etcd') * 1000).toFixed(1)} millicores`,
     `step reactions (s): kscale ${react.kscale.map((x) => x.toFixed(1)).join(', ')}; upstream ${react.upstream.map((x) => x.toFixed(1)).join(', ')}`,
     'attributable = rate with that controller alone (the other SIGSTOPped) − mean rate of the two windows with both SIGSTOPped; per evaluation divides by the evaluations in that alone window',
+    ...(o.kwok ? [
+      'kwok: pods on kwok nodes (kube-scheduler, kwok stages), CPU from the real metrics-server scraping kwok: API server and etcd CPU include kube-scheduler, kwok and metrics-server (in the idle baseline too)',
+      `kwok: reaction times include metrics-server's resolution (${String(DEFAULT_METRIC_RESOLUTION_SECONDS)} s: a load change shows after its next scrapes) and its delay for new pods (PodMetrics after about its third scrape of them, some 30–40 s after Ready), as in a cluster`,
+    ] : []),
   );
-  const title = `kscale vs kube-controller-manager's HPA: ${String(o.objects)} twin pairs, ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, sync ${String(SYNC_S)} s, windows ${String(o.durationS)} s, upstream qps ${String(o.upstreamQps)}`;
+  const title = `kscale vs kube-controller-manager's HPA: ${String(o.objects)} twin pairs, ${String(o.namespaces)} namespaces, ${String(o.podsEach)} ${o.kwok ? 'kwok ' : ''}pods each, sync ${String(SYNC_S)} s, windows ${String(o.durationS)} s, upstream qps ${String(o.upstreamQps)}`;
   return { title, notes, rows };
 }

@@ -1,7 +1,8 @@
-// Shared by the bin shims (bin/kscale, bin/kubectl-kscale): refuse a Node.js older than 22.19 in
-// one line, then load the real entry point and run it. CommonJS and ES2015 only, so that any Node
-// can parse this file and reach the version check: no import statement, no import() in the source
-// (it is built with Function below, after the check), no newer syntax.
+// Shared by the bin shims (bin/kscale, bin/kubectl-kscale, bin/kubectl_complete-kscale): refuse a
+// Node.js older than 22.19 in one line, then load the real entry point and run it. CommonJS and
+// ES2015 only, so that any Node can parse this file and reach the version check: no import
+// statement, no import() in the source (it is built with Function below, after the check), no
+// newer syntax.
 /* global require, module, __dirname, process */
 'use strict';
 var fs = require('fs'); // eslint-disable-line @typescript-eslint/no-require-imports -- CommonJS on purpose (see above)

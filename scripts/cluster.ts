@@ -6,20 +6,26 @@
 //   down                                      stop it by the recorded PIDs and clean up
 //   status [--json]                           is it running, where, and the exports again
 // State lives in <cache>/cluster/ (state.json, supervisor.log, work/ with certs, kubeconfig, logs,
-// metrics.json for `kscale dev metrics`). A detached Node "supervisor" owns the control plane; it
-// also marks pods in `default` Running and Ready, since there is no kubelet, and applies
-// metrics.json to the fake metrics APIs whenever it changes.
+// metrics.json for `kscale dev metrics`). A detached Node "supervisor" owns the control plane, in the
+// kwok mode as `npm start` runs it (src/cli/embedded-cluster.ts: pods run on kwok nodes, the real
+// metrics-server serves metrics.k8s.io), and applies metrics.json whenever it changes: pod usage as
+// kwok's usage annotations (cluster-kwok-usage.ts), custom and external metrics to the fake metrics
+// APIs. Without the kwok mode's binaries it falls back like `npm start`: a helper marks pods in
+// `default` Running and Ready and pod usage goes to the fake metrics API too.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api } from '@kubernetes/client-node';
-import { appliedFile, applyDevMetrics, clusterDir, metricsFile, patternNamespaces, readDevMetrics } from '../src/cli/dev.ts';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { appliedFile, applyDevMetrics, clusterDir, metricsFile, patternNamespaces, readDevMetrics, type DevMetrics } from '../src/cli/dev.ts';
+import { startEmbeddedCluster } from '../src/cli/embedded-cluster.ts';
 import { parseConfig } from '../src/config.ts';
-import { binaryPath, installKscaleApi, startControlPlane, startPodReadier, type ControlPlane } from '../src/controlplane/index.ts';
+import { statusOf } from '../src/controlplane/clients.ts';
+import { binaryPath, installKscaleApi, type ControlPlane } from '../src/controlplane/index.ts';
 import { startController, type RunningController } from '../src/main.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { usageNamespaces, usagePatches, wantedUsage } from './cluster-kwok-usage.ts';
 
 
 interface State {
@@ -33,6 +39,8 @@ interface State {
   startedAt: string;
   /** kscale's controller, when started with --controller: its metrics and health endpoint. */
   controllerUrl?: string;
+  /** Pods run on kwok nodes and metrics.k8s.io is metrics-server (false: the fallback). */
+  kwok?: boolean;
 }
 
 const stateDir = clusterDir();
@@ -69,7 +77,12 @@ function printEnv(s: State): void {
   process.stdout.write(`export PATH=${bin}:$PATH\n`);
   say(`apiserver ${s.server ?? '?'}; kubectl v1.36.3 at ${s.kubectl ?? ''} (the system kubectl may be outside the version skew)`);
   say(`HorizontalAutoscaler CRD installed; kscale controller ${s.controllerUrl ? `running (metrics and health at ${s.controllerUrl})` : 'not running (npm run cluster:up -- --controller runs one here, or run your own: npm run kscale -- run)'}`);
-  say('pods in namespace "default" are marked Running+Ready automatically (there is no kubelet); fake metrics: npm run --silent kscale -- dev metrics set default/POD cpu=250m');
+  if (s.kwok) {
+    say('pods run on kwok nodes (kube-scheduler binds them, kwok makes them Running and Ready) and metrics.k8s.io is the real metrics-server;');
+    say('pod usage: npm run --silent kscale -- dev metrics set default/POD cpu=250m (served after metrics-server\'s next scrapes); custom and external metrics are fake');
+  } else {
+    say('pods in namespace "default" are marked Running+Ready automatically (there is no kubelet); fake metrics: npm run --silent kscale -- dev metrics set default/POD cpu=250m');
+  }
   say('stop with `npm run cluster:down`; `npm run cluster:status` prints these lines again');
 }
 
@@ -101,25 +114,47 @@ async function up(args: string[]): Promise<number> {
   return 1;
 }
 
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
 /**
- * Applies metrics.json to the fake metrics APIs whenever it changes, and acknowledges its version;
- * entries with a pod pattern (web-*) are applied again when the matching pods change.
+ * Applies metrics.json whenever it changes, and acknowledges its version: to the fake metrics APIs,
+ * and in the kwok mode pod usage to kwok's annotations too. Entries with a pod pattern (web-*), and
+ * in the kwok mode pods that did not exist yet, are applied again when the namespace's pods change.
  */
 function followDevMetrics(cp: ControlPlane): { stop(): void } {
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  const kwok = cp.kwok !== undefined;
+  /** "namespace/pod" whose usage annotations were set here (kwok mode). */
+  const annotated = new Set<string>();
   let seen = 0;
   let podsSeen = '';
   let busy = false;
+  const applyKwokUsage = async (pods: Map<string, string[]>, listed: V1Pod[], metrics: DevMetrics): Promise<void> => {
+    const wanted = wantedUsage(metrics, pods);
+    for (const p of usagePatches(wanted, listed, annotated)) {
+      try {
+        await core.patchNamespacedPod({ name: p.pod, namespace: p.namespace, body: { metadata: { annotations: p.annotations } } }, mergePatch);
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err; // deleted meanwhile; anything else: the next tick retries
+      }
+    }
+    annotated.clear();
+    for (const k of wanted.keys()) annotated.add(k);
+  };
   const tick = async (): Promise<void> => {
     const mtime = (await stat(metricsFile()).catch(() => undefined))?.mtimeMs ?? 0;
     const metrics = await readDevMetrics();
     const pods = new Map<string, string[]>();
-    for (const namespace of patternNamespaces(metrics)) {
-      pods.set(namespace, (await core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.name ?? '').sort());
+    const listed: V1Pod[] = [];
+    for (const namespace of new Set([...patternNamespaces(metrics), ...(kwok ? usageNamespaces(metrics, annotated) : [])])) {
+      const items = (await core.listNamespacedPod({ namespace })).items;
+      listed.push(...items);
+      pods.set(namespace, items.map((p) => p.metadata?.name ?? '').sort());
     }
     const podsNow = JSON.stringify([...pods]);
     if (mtime === seen && podsNow === podsSeen) return;
     applyDevMetrics(cp.metrics, metrics, pods);
+    if (kwok) await applyKwokUsage(pods, listed, metrics);
     if (mtime !== seen) console.log(`fake metrics: applied version ${String(metrics.version)}`);
     seen = mtime;
     podsSeen = podsNow;
@@ -141,9 +176,9 @@ async function serve(args: string[]): Promise<void> {
   await Promise.all([rm(metricsFile(), { force: true }), rm(appliedFile(), { force: true })]);
   const base: State = { supervisorPid: process.pid, ready: false, workDir, startedAt: new Date().toISOString() };
   await writeFile(stateFile, JSON.stringify(base, null, 2));
-  const cp = await startControlPlane({ controllerManager: true, controllerManagerArgs: kcmArgs, workDir });
+  const cluster = await startEmbeddedCluster((line) => { process.stdout.write(line); }, ['default'], { controllerManagerArgs: kcmArgs, workDir });
+  const cp = cluster.cp;
   await installKscaleApi(cp);
-  const readier = startPodReadier(cp.kubeConfig, 'default');
   const devMetrics = followDevMetrics(cp);
   let controller: RunningController | undefined;
   if (withController) {
@@ -157,7 +192,7 @@ async function serve(args: string[]): Promise<void> {
     // Reverse start order: nothing may still use the control plane when it goes.
     await controller?.stop();
     devMetrics.stop();
-    await readier.stop();
+    await cluster.stopHelpers();
     await cp.stop();
     await rm(workDir, { recursive: true, force: true });
     await rm(stateFile, { force: true });
@@ -165,7 +200,7 @@ async function serve(args: string[]): Promise<void> {
   };
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => { void shutdown(); });
   const state: State = {
-    ...base, ready: true, server: cp.server, kubeconfig: cp.kubeconfigPath, kubectl: binaryPath('kubectl'), pids: { ...cp.pids },
+    ...base, ready: true, server: cp.server, kubeconfig: cp.kubeconfigPath, kubectl: binaryPath('kubectl'), pids: { ...cp.pids }, kwok: cp.kwok !== undefined,
     ...(controller ? { controllerUrl: controller.url } : {}),
   };
   await writeFile(stateFile, JSON.stringify(state, null, 2));

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { UPSTREAM_DEFAULTS, type ControllerDefaults } from './api/defaults.ts';
 import { parseGoDuration } from './engine/duration.ts';
-import { LEADER_JITTER_FACTOR } from './kube/lease.ts';
+import { LEADER_JITTER_FACTOR } from './kube/leader-jitter.ts';
 import { parseSelector } from './values/labels.ts';
 
 export interface Config {

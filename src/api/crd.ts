@@ -543,9 +543,15 @@ const statusProperties = {
     object<Condition>('An observation of one aspect of the autoscaler\'s state.', conditionProperties, ['type', 'status'])),
   lastDecision: object<DecisionSummary>('The explanation of the last decision.', decisionProperties,
     ['time', 'currentReplicas', 'desiredReplicas', 'reason']),
+  // One line per decision, so that kubectl describe stays readable (engine/ledger.ts writes at most
+  // 384 characters a line; the schema admits a little more).
   decisions: list('The last decisions that changed the replica count or were held by a rule (stabilization, a policy, '
-    + 'min/max, tolerance, a pause, an error), oldest first: at most 10, and a few KiB.',
-  object<DecisionSummary>('One decision.', decisionProperties, ['time', 'currentReplicas', 'desiredReplicas', 'reason']), { maxItems: 10 }),
+    + 'min/max, tolerance, a pause, an error), oldest first: at most 10, and a few KiB. One line each: the time, '
+    + 'current→desired replicas, the proposal and the rule that limited it, the reason, and each metric\'s '
+    + 'current/target, ratio and proposed replicas (or its error or fallback), e.g. "2026-12-03T12:02:15Z 11→12 '
+    + '(proposed 14, limited by scaleUpLimit) cpu above target | cpu 84%/60% ratio 1.4 → 14". status.lastDecision has '
+    + 'the latest in structured form.',
+  str('One decision, in one line.', { maxLength: 512 }), { maxItems: 10 }),
   recommendations: list('Recent recommendations, kept for stabilization so that a restart or failover loses nothing.',
     object<Recommendation>('A recommendation: the unstabilized desired replica count at a time.', recommendationProperties, ['replicas', 'time'])),
   scaleUpEvents: scaleEvents('up'),

@@ -214,8 +214,12 @@ export interface HorizontalAutoscalerStatus {
   conditions?: Condition[];
   /** The explanation of the last decision (see engine/explanation.ts). */
   lastDecision?: DecisionSummary;
-  /** The last decisions that changed the replica count or were held by a rule, oldest first (bounded). */
-  decisions?: DecisionSummary[];
+  /**
+   * The last decisions that changed the replica count or were held by a rule, oldest first (bounded),
+   * one line of text each (engine/ledger.ts). A status of an older version may hold structured
+   * entries: read it through ledgerLines.
+   */
+  decisions?: string[];
   /** Stabilization history, persisted so that a restart or failover loses nothing. */
   recommendations?: Recommendation[];
   scaleUpEvents?: ScaleEvent[];

@@ -14,11 +14,6 @@ export const connectionOptions = {
   namespace: { type: 'string', short: 'n' },
 } as const;
 
-export const connectionUsage = `      --kubeconfig FILE    kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
-      --context NAME       kubeconfig context
-      --server URL         API server URL without credentials, e.g. http://127.0.0.1:8001 (kubectl proxy)
-  -n, --namespace NS       namespace of NAME (default: the context's namespace, else "default")`;
-
 export interface ConnectionValues { kubeconfig?: string; context?: string; server?: string; namespace?: string }
 
 /** The kubeconfig to use; a missing or broken configuration is a usage error (exit 2). */

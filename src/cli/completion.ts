@@ -130,6 +130,33 @@ function fish(program: string, entries: readonly CompletionEntry[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** cobra's ShellCompDirective values used here (kubectl passes them on to the shell's script). */
+export const DIRECTIVE = { default: 0, noFileComp: 4 } as const;
+
+/**
+ * Completion of one command line in the protocol of cobra's `__complete` (which kubectl speaks with a
+ * plugin's kubectl_complete-<name> executable): `args` are the words after the program, the last
+ * being the word under the cursor ("" for a new word). Candidates are "word" or "word<TAB>description";
+ * the directive says whether the shell may fall back to file names (default) or not (noFileComp).
+ */
+export function completeArgs(entries: readonly CompletionEntry[], args: readonly string[]): { candidates: string[]; directive: number } {
+  const words = args.slice(0, -1);
+  const cur = args.at(-1) ?? '';
+  const matching = (list: readonly string[]): string[] => list.filter((w) => w.startsWith(cur));
+  const [name, ...rest] = words;
+  if (name === undefined) {
+    const candidates = cur.startsWith('-') ? matching(['-h', '--help', '--version'])
+      : entries.filter((e) => e.name.startsWith(cur)).map((e) => `${e.name}\t${e.summary}`);
+    return { candidates, directive: DIRECTIVE.noFileComp };
+  }
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) return { candidates: [], directive: DIRECTIVE.noFileComp };
+  if (cur.startsWith('-')) return { candidates: matching(flagsOf(entry.usage)), directive: DIRECTIVE.noFileComp };
+  // The fixed words fill the first positional argument only; after it (or without any) file names.
+  if (entry.words && entry.words.length > 0 && !rest.some((w) => !w.startsWith('-'))) return { candidates: matching(entry.words), directive: DIRECTIVE.noFileComp };
+  return { candidates: [], directive: DIRECTIVE.default };
+}
+
 /** The completion script for a shell. */
 export function completionScript(shell: Shell, entries: readonly CompletionEntry[], program = 'kscale'): string {
   switch (shell) {

@@ -7,11 +7,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { API_VERSION, KIND, type HorizontalAutoscaler, type HorizontalAutoscalerSpec } from '../api/types.ts';
 import { formatFieldErrors, validateSpec } from '../api/validation.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-export const convertUsage = `Usage: kscale convert -f FILE [--output yaml|json]
-
-Converts HorizontalPodAutoscaler manifests (autoscaling/v2 or autoscaling/v1) into
-HorizontalAutoscaler manifests (${API_VERSION}). "-" reads standard input.`;
+import { convertUsage } from './usages.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,17 +2,11 @@
 // a live HorizontalAutoscaler. It is `kscale snapshot` piped into `kscale decide -f -`, done in
 // process, so the live answer and the offline one can never differ.
 import { parseArgs } from 'node:util';
-import { decideCommand, decideUsage } from './decide.ts';
-import { connect, connectionOptions, connectionUsage, contextNamespace, resolveTarget } from './cluster-target.ts';
+import { decideCommand } from './decide.ts';
+import { connect, connectionOptions, contextNamespace, resolveTarget } from './cluster-target.ts';
 import { UsageError, type CommandIO } from './io.ts';
+import { decideLiveUsage } from './usages.ts';
 import { snapshotCommand } from './snapshot.ts';
-
-export const decideLiveUsage = `${decideUsage}
-
-Or on a live cluster: kscale decide NAMESPACE/NAME [-o json|text]   (or NAME -n NAMESPACE)
-Captures what one decision of that HorizontalAutoscaler reads (as "kscale snapshot" does) and
-prints the decision kscale would make now; nothing is changed.
-${connectionUsage}`;
 
 /** True when the arguments name a live object rather than a snapshot file. */
 export function isLiveDecide(args: readonly string[]): boolean {

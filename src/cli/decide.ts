@@ -6,15 +6,7 @@ import { renderText } from '../engine/explain.ts';
 import type { Snapshot } from '../engine/snapshot.ts';
 import { parseSnapshotText, SnapshotError, toSnapshot } from './snapshot-file.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-export const decideUsage = `Usage: kscale decide -f FILE [--output json|text]
-
-Prints the decision kscale would make for a snapshot of Kubernetes objects.
-  -f, --filename FILE   snapshot in YAML or JSON ("-" reads standard input)
-  -o, --output FORMAT   json (default) or text
-The snapshot holds: autoscaler, scale, pods, podMetrics, metricValues (one entry per spec.metrics entry),
-now, config. The older flat customMetrics/externalMetrics/metricErrors lists are still read.
-See examples/decide/ for worked examples.`;
+import { decideUsage } from './usages.ts';
 
 async function readInput(file: string, io: CommandIO): Promise<string> {
   if (file === '-') return io.readStdin();

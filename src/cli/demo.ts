@@ -16,17 +16,14 @@ import { clock } from '../sim/format.ts';
 import { metricColumns } from '../sim/metric-columns.ts';
 import type { Tick } from '../sim/replay.ts';
 import { summarize, type Summary } from '../sim/summary.ts';
+import { writeEmptyDemoChart } from './demo-empty-chart.ts';
 import { DEMO_NAMESPACE, DEMO_SPEC, startDemo, TARGET_PER_POD, watchInstructions, type DemoLoad } from './embedded-demo.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-export const demoUsage = `Usage: kscale demo [--duration 4m] [--period 3m] [--out demo.svg]
-
-Starts the embedded control plane and the controller, drives a queue-depth load that rises and
-falls over --period, prints every decision live, and writes a chart of the run to --out.
-Ctrl-C ends early: the chart of the run so far is still written, and everything is cleaned up.`;
+import { demoUsage } from './usages.ts';
 
 const SYNC_SECONDS = 5;
 const MAX_REPLICAS = 10;
+const EMPTY_TITLE = `kscale demo — ${DEMO_NAMESPACE}/worker on the embedded control plane, interrupted before the first sample`;
 
 function seconds(flag: string, text: string): number {
   try { return parseGoDuration(text); } catch { throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a duration (e.g. 90s, 4m)`); }
@@ -88,6 +85,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   const periodMs = seconds('period', values.period);
   if (durationMs < 10_000 || periodMs < 30_000) throw new UsageError('--duration must be at least 10s and --period at least 30s');
 
+  const started = Date.now();
   const stop = new Interruption(io);
   let cp: ControlPlane | undefined;
   let readier: { stop(): Promise<void> } | undefined;
@@ -115,8 +113,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
       if (!stop.interrupted()) throw e;
     }
     if (stop.interrupted() || !cp || !load) {
-      io.err('kscale demo: interrupted while starting, before any decision: no chart to write\n');
-      return 130;
+      return await writeEmptyDemoChart(values.out, EMPTY_TITLE, started, true, io);
     }
     io.out([
       `Control plane at ${cp.server}`,
@@ -130,7 +127,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
     // The chart needs nothing from the control plane: stop the load and the controller, then write it.
     load.stop();
     await controller?.stop();
-    if (ticks.length === 0) { io.err('kscale demo: no decision was observed: no chart to write\n'); return 130; }
+    if (ticks.length === 0) return await writeEmptyDemoChart(values.out, EMPTY_TITLE, started, stop.interrupted(), io);
     const summary = summarize(ticks, { syncPeriodSeconds: SYNC_SECONDS, maxReplicas: MAX_REPLICAS, toleranceUp: 0.1 });
     await writeFile(values.out, liveChart(ticks, summary));
     io.out(`\n${summary.scaleEvents} scale events (${summary.scaleUps} up, ${summary.scaleDowns} down), peak ${summary.peakReplicas} replicas. Chart: ${values.out}\n`);

@@ -15,19 +15,7 @@ import type { FakeMetrics } from '../controlplane/fake-metrics.ts';
 import { kscaleCacheDir } from '../controlplane/paths.ts';
 import { isQuantity } from '../values/quantity.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-export const devUsage = `Usage: kscale dev metrics set TARGET NAME=VALUE... [--container NAME]
-       kscale dev metrics show | clear
-
-Programs the fake metrics APIs of the background cluster (npm run cluster:up); the values are
-served until changed, cleared, or the cluster stops. TARGET decides the API:
-  NAMESPACE/POD           cpu=250m memory=64Mi: pod usage (metrics.k8s.io, container --container, default "app");
-                          any other NAME: a Pods metric (custom.metrics.k8s.io). POD may be a pattern
-                          with *, e.g. 'web-*': every matching pod, also those created later
-  NAMESPACE/RESOURCE/NAME an Object metric of that object, RESOURCE as the HPA asks for it
-                          (deployments.apps, services, ingresses.networking.k8s.io)
-  NAMESPACE               an External metric series: 'NAME{label=value,...}=VALUE' (labels optional)
-Values are Kubernetes quantities (250m, 1.5, 64Mi, 30).`;
+import { devUsage } from './usages.ts';
 
 /** Where `npm run cluster:up` keeps its state (scripts/cluster.ts). */
 export const clusterDir = (): string => join(kscaleCacheDir(), 'cluster');
@@ -60,7 +48,7 @@ export function patternNamespaces(d: DevMetrics): string[] {
 }
 
 /** The pod names an entry stands for: itself, or the existing pods its `*` pattern matches. */
-function podsOf(namespace: string, pod: string, pods: ReadonlyMap<string, readonly string[]>): string[] {
+export function podsOf(namespace: string, pod: string, pods: ReadonlyMap<string, readonly string[]>): string[] {
   if (!pod.includes('*')) return [pod];
   const re = new RegExp(`^${pod.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return (pods.get(namespace) ?? []).filter((name) => re.test(name));

@@ -2,9 +2,8 @@
 // it with the words after "kscale"). It offers the kscale commands a kubectl user reaches for, taken
 // from kscale's own command table, and finds the cluster as kubectl does: KUBECONFIG or
 // ~/.kube/config, --kubeconfig, --context, -n/--namespace (see cluster-target.ts).
-import { commands, dispatch, type CommandEntry } from './main.ts';
+import { commands, dispatch, lazy, type CommandEntry } from './main.ts';
 import { processIO, type CommandIO } from './io.ts';
-import { whyCommand } from './why.ts';
 
 const PROGRAM = 'kubectl kscale';
 
@@ -13,7 +12,7 @@ export function pluginCommands(table: Record<string, CommandEntry> = commands): 
   const pick = (name: string): CommandEntry | undefined => (Object.hasOwn(table, name) ? table[name] : undefined);
   const why = pick('why');
   const entries: [string, CommandEntry | undefined][] = [
-    ['why', why && { ...why, run: (args, io) => whyCommand(args, io, Date.now, PROGRAM) }],
+    ['why', why && { ...why, run: lazy(() => import('./why.ts'), (m) => (args, io) => m.whyCommand(args, io, Date.now, PROGRAM)) }],
     ['decide', pick('decide')],
     ['simulate', pick('simulate')],
     ['lint', pick('lint')],

@@ -14,26 +14,9 @@ import { Discovery, ScaleClient } from '../kube/scale.ts';
 import type { Finding } from '../lint/finding.ts';
 import { lint, type LintInputs } from '../lint/lint.ts';
 import type { LintPod, ResourceQuotaLike, VpaLike } from '../lint/runtime-checks.ts';
-import { connect, connectionOptions, connectionUsage, contextNamespace, resolveTarget } from './cluster-target.ts';
+import { connect, connectionOptions, contextNamespace, resolveTarget } from './cluster-target.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-export const lintUsage = `Usage: kscale lint -f FILE|DIR [-f ...] [-o text|json] [--sync-period SECONDS]
-       kscale lint --live NAMESPACE/NAME [-o text|json]   (or --live NAME -n NAMESPACE)
-
-Checks HorizontalAutoscalers for mistakes. Errors: the spec is invalid (the API server would refuse
-it), or another autoscaler scales the same workload (kscale refuses to). Warnings: legal settings
-that are surely a mistake (the admission policy deploy/crd/kscale-lint-policy.yaml prints the spec-only
-ones on kubectl apply), and with --live what needs other objects: Utilization targets on pods without
-requests, a selector that picks other workloads' pods, maxReplicas above the namespace's pod quota,
-a VerticalPodAutoscaler on the same resource.
-Exit code: 0 clean or warnings only, 1 errors, 2 bad usage or unreadable input.
-
-  -f, --filename FILE|DIR  manifests (YAML or JSON, several documents, Lists; "-" is standard input);
-                           directories are read recursively (*.yaml, *.yml, *.json); repeatable
-      --live NS/NAME       the live object, with its pods, ResourceQuotas, VPAs, HPAs and ScaledObjects
-  -o, --output FORMAT      text (default) or json
-      --sync-period SEC    the controller's sync period for objects without syncPeriodSeconds (default 15)
-${connectionUsage}`;
+import { lintUsage } from './usages.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,20 +1,14 @@
 #!/usr/bin/env node
 // The `kscale` command: dispatches to subcommands. Bad input exits 2 with a one-line reason.
 // The command table below is the single list of commands: help, shell completion (flags read from
-// each command's help text) and the kubectl plugin are all derived from it.
+// each command's help text) and the kubectl plugin are all derived from it. It holds only light
+// things (names, summaries, help texts from usages.ts); a command's implementation, which may load
+// the Kubernetes client or the controller, is imported when that command runs, so `kscale version`,
+// `--help` and `completion` start fast (test/unit/cli-lazy-load.test.ts).
 import { completionCommand, completionUsage, SHELLS, type CompletionEntry } from './completion.ts';
-import { convertCommand, convertUsage } from './convert.ts';
-import { decideLiveUsage, decideOrLive } from './decide-live.ts';
-import { demoCommand, demoUsage } from './demo.ts';
-import { lintCommand, lintUsage } from './lint.ts';
-import { devCommand, devUsage } from './dev.ts';
-import { runCommand, runUsage } from './run.ts';
-import { simulateCommand, simulateUsage } from './simulate.ts';
-import { snapshotCommand, snapshotUsage } from './snapshot.ts';
 import { processIO, UsageError, type CommandIO } from './io.ts';
-import { SnapshotError } from './snapshot-file.ts';
-import { versionCommand, versionUsage } from './version.ts';
-import { whyCommand, whyUsage } from './why.ts';
+import { SnapshotError } from './snapshot-error.ts';
+import { convertUsage, decideLiveUsage, demoUsage, devUsage, lintUsage, runUsage, simulateUsage, snapshotUsage, versionUsage, whyUsage } from './usages.ts';
 
 export type Command = (args: string[], io: CommandIO) => Promise<number>;
 
@@ -27,22 +21,27 @@ export interface CommandEntry {
   words?: readonly string[];
 }
 
+/** A command that imports its implementation (module, then the export) only when it runs. */
+export function lazy<M>(load: () => Promise<M>, pick: (m: M) => Command): Command {
+  return async (args, io) => pick(await load())(args, io);
+}
+
 export const commands: Record<string, CommandEntry> = {
-  run: { run: runCommand, summary: 'run the controller (default command)', usage: runUsage },
-  why: { run: whyCommand, summary: "explain a live HorizontalAutoscaler's latest decision and its recent ones", usage: whyUsage },
-  decide: { run: decideOrLive, summary: 'print the decision for a snapshot of Kubernetes objects, or for a live autoscaler', usage: decideLiveUsage },
-  demo: { run: demoCommand, summary: 'watch kscale scale a workload on the embedded control plane, live', usage: demoUsage },
-  simulate: { run: simulateCommand, summary: 'replay a metric trace through the engine and compare configurations', usage: simulateUsage },
-  snapshot: { run: snapshotCommand, summary: 'capture a live decision snapshot (for decide)', usage: snapshotUsage },
-  lint: { run: lintCommand, summary: 'check HorizontalAutoscalers for mistakes, in files or live', usage: lintUsage },
-  convert: { run: convertCommand, summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers', usage: convertUsage },
-  dev: { run: devCommand, summary: 'program the fake metrics APIs of the background cluster (npm run cluster:up)', usage: devUsage, words: ['metrics'] },
-  completion: { run: (args, io) => completionCommand(args, io, completionEntries), summary: 'print a shell completion script (bash, zsh, fish)', usage: completionUsage, words: SHELLS },
-  version: { run: versionCommand, summary: 'print the version, commit and build date', usage: versionUsage },
+  run: { run: lazy(() => import('./run.ts'), (m) => m.runCommand), summary: 'run the controller (default command)', usage: runUsage },
+  why: { run: lazy(() => import('./why.ts'), (m) => m.whyCommand), summary: "explain a live HorizontalAutoscaler's latest decision and its recent ones", usage: whyUsage },
+  decide: { run: lazy(() => import('./decide-live.ts'), (m) => m.decideOrLive), summary: 'print the decision for a snapshot of Kubernetes objects, or for a live autoscaler', usage: decideLiveUsage },
+  demo: { run: lazy(() => import('./demo.ts'), (m) => m.demoCommand), summary: 'watch kscale scale a workload on the embedded control plane, live', usage: demoUsage },
+  simulate: { run: lazy(() => import('./simulate.ts'), (m) => m.simulateCommand), summary: 'replay a metric trace through the engine and compare configurations', usage: simulateUsage },
+  snapshot: { run: lazy(() => import('./snapshot.ts'), (m) => m.snapshotCommand), summary: 'capture a live decision snapshot (for decide)', usage: snapshotUsage },
+  lint: { run: lazy(() => import('./lint.ts'), (m) => m.lintCommand), summary: 'check HorizontalAutoscalers for mistakes, in files or live', usage: lintUsage },
+  convert: { run: lazy(() => import('./convert.ts'), (m) => m.convertCommand), summary: 'turn HorizontalPodAutoscaler manifests into HorizontalAutoscalers', usage: convertUsage },
+  dev: { run: lazy(() => import('./dev.ts'), (m) => m.devCommand), summary: 'program the fake metrics APIs of the background cluster (npm run cluster:up)', usage: devUsage, words: ['metrics'] },
+  completion: { run: (args, io) => completionCommand(args, io, () => completionEntries()), summary: 'print a shell completion script (bash, zsh, fish)', usage: completionUsage, words: SHELLS },
+  version: { run: lazy(() => import('./version.ts'), (m) => m.versionCommand), summary: 'print the version, commit and build date', usage: versionUsage },
 };
 
-export function completionEntries(): CompletionEntry[] {
-  return Object.entries(commands).map(([name, c]) => ({ name, summary: c.summary, usage: c.usage, ...(c.words ? { words: c.words } : {}) }));
+export function completionEntries(table: Record<string, CommandEntry> = commands): CompletionEntry[] {
+  return Object.entries(table).map(([name, c]) => ({ name, summary: c.summary, usage: c.usage, ...(c.words ? { words: c.words } : {}) }));
 }
 
 export function usage(): string {

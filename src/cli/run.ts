@@ -2,14 +2,12 @@
 // control plane started for the purpose (also when --embedded=auto finds no cluster configured).
 import { dirname } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ConfigError, configUsage, parseConfig } from '../config.ts';
+import { ConfigError, parseConfig } from '../config.ts';
 import { BadKubeconfigError, loadKubeConfig, NoClusterError } from '../kube/config.ts';
 import { startController, StartupError, StartupFlagError } from '../main.ts';
 import { createLogger } from '../observability/logger.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-
-export const runUsage = `${configUsage()}  --embedded[=auto]             start a local control plane (auto: only when no cluster is configured)\n`;
+import { runUsage } from './usages.ts';
 
 interface Embedded { kc: KubeConfig; kubeconfigPath: string; announce(): void; stop(): Promise<void> }
 

@@ -14,6 +14,7 @@ import { isQuantity } from '../values/quantity.ts';
 import { renderSvg } from '../sim/chart-svg.ts';
 import { missingColumns, metricColumns } from '../sim/metric-columns.ts';
 import { parseTrace } from '../sim/parse-trace.ts';
+import { ROLLOUT_COLUMN } from '../sim/rollout-column.ts';
 import { parseRangeQuery, queryRangeUrl, traceFromRanges, type RangeQuery, type RangeWindow } from '../sim/prometheus.ts';
 import { DEFAULT_READY_DELAY_SECONDS, DEFAULT_REQUESTS, type ReplayOptions } from '../sim/replay.ts';
 import { renderHtml } from '../sim/report-html.ts';
@@ -22,27 +23,8 @@ import { renderText } from '../sim/report-text.ts';
 import { simulate, type ConfigurationInput } from '../sim/simulate.ts';
 import { RFC3339, TraceError, type Trace } from '../sim/trace.ts';
 import { UsageError, type CommandIO } from './io.ts';
+import { simulateUsage } from './usages.ts';
 import { parseSnapshotText } from './snapshot-file.ts';
-
-export const simulateUsage = `Usage: kscale simulate -f AUTOSCALER --trace TRACE [--compare AUTOSCALER] [--out FILE] [--output text|json]
-
-Replays a metric trace through kscale's decision engine, tick by tick at the autoscaler's sync
-period, and reports what it would have done: scale changes, replica-seconds, time above target.
-  -f, --filename FILE      the HorizontalAutoscaler (or autoscaling/v2 HPA, or a \`kscale decide\` snapshot), YAML or JSON
-      --trace FILE         the load: CSV "time,<metric>,..." or JSON {"points": [...]}; "-" reads standard input
-      --compare FILE       a second autoscaler to replay on the same trace and compare with the first
-      --out FILE           also write a chart: FILE.svg (plus FILE.png when rsvg-convert or ImageMagick is installed) or FILE.html
-  -o, --output FORMAT      text (default) or json
-      --ready-delay D      how long a new pod takes to become Ready (default 30s)
-      --replicas N         replicas at the start (default: minReplicas)
-      --cpu-request Q      each container's cpu request (default 1)
-      --memory-request Q   each container's memory request (default 1Gi)
-      --per-pod            cpu, memory and Pods metric values are per Ready pod, not totals
-      --duration D         replay this long (default: until the trace's last point)
-  Instead of --trace, a Prometheus range:
-      --prometheus URL --query NAME=PROMQL [--query ...] --start TIME --end TIME [--step D]
-  Durations are seconds or Go durations ("90s", "5m"); TIME is RFC 3339 or seconds since the epoch.
-See docs/simulate.md and examples/traces/.`;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -206,7 +188,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   const missing = configs.flatMap((c) => missingColumns(c.autoscaler.spec, trace.columns).map((m) => `${c.file}: ${m}`));
   if (missing.length > 0) throw new UsageError(missing.join('\n  '));
   const used = new Set(configs.flatMap((c) => metricColumns(c.autoscaler.spec).map((m) => m.column)));
-  const unused = trace.columns.filter((c) => !used.has(c));
+  const unused = trace.columns.filter((c) => !used.has(c) && c !== ROLLOUT_COLUMN);
   if (unused.length > 0) io.err(`kscale simulate: trace column${unused.length > 1 ? 's' : ''} ${unused.join(', ')} not used by ${configs.length > 1 ? 'either autoscaler' : 'the autoscaler'}\n`);
 
   const sim = simulate(configs, trace, options);

@@ -14,17 +14,7 @@ import { KubeHttp, pathOf } from '../kube/http.ts';
 import { Discovery, ScaleClient } from '../kube/scale.ts';
 import { PodMetricsSource } from '../metrics/pod-metrics.ts';
 import { UsageError, type CommandIO } from './io.ts';
-
-export const snapshotUsage = `Usage: kscale snapshot NAMESPACE/NAME [--kubeconfig FILE] [--context NAME] [--server URL] [-o yaml|json]
-
-Reads what one decision of the HorizontalAutoscaler NAMESPACE/NAME needs from the cluster (the
-autoscaler, its target's scale, the selected pods, their metrics) and prints it as a snapshot
-for \`kscale decide -f\`.
-      --kubeconfig FILE  kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
-      --context NAME     kubeconfig context
-      --server URL       API server URL without credentials, e.g. http://127.0.0.1:8001 (kubectl proxy)
-  -o, --output FORMAT    yaml (default) or json
-Example: kscale snapshot shop/web > web.yaml && kscale decide -f web.yaml --output text`;
+import { snapshotUsage } from './usages.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UsageError, type CommandIO } from './io.ts';
+import { versionUsage } from './usages.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -74,12 +75,6 @@ export function versionText(b: BuildInfo): string {
   const commit = b.commit === UNKNOWN ? UNKNOWN : b.commit.slice(0, 12);
   return `kscale ${b.version} (node ${b.node}, commit ${commit}, built ${b.buildDate})`;
 }
-
-export const versionUsage = `Usage: kscale version [-o text|json]
-
-Prints the version, the commit and build date of this build, and the Node.js version.
-  -o, --output FORMAT   text (default) or json: {"version", "commit", "buildDate", "node"}
-"kscale --version" is the same as "kscale version".`;
 
 export function versionCommand(args: string[], io: CommandIO, info: () => BuildInfo = buildInfo): Promise<number> {
   const { values } = parseArgs({ args, options: { output: { type: 'string', short: 'o', default: 'text' }, help: { type: 'boolean', short: 'h' } }, strict: true });

@@ -3,6 +3,7 @@
 // decision ledger (status.decisions) newest first. Pure: the object and the time in, text out.
 import { effectiveSpec, type EffectiveRules } from '../api/defaults.ts';
 import type { Condition, DecisionSummary, HorizontalAutoscaler, HPAScalingPolicy, MetricStatus, MetricValueStatus } from '../api/types.ts';
+import { ledgerEntries, ledgerLines } from '../engine/ledger.ts';
 
 /** "42s", "5m", "3h", "2d": how long ago, coarse on purpose. */
 export function ago(ms: number): string {
@@ -21,7 +22,7 @@ function when(time: string, now: number): string {
 // Paused and dry-run decisions record the size they recommend, not a size they applied.
 const NOT_APPLIED = new Set(['paused', 'dryRun', 'scaleError']);
 
-function change(d: DecisionSummary): string {
+function change(d: Pick<DecisionSummary, 'currentReplicas' | 'desiredReplicas' | 'limitedBy'>): string {
   if (d.desiredReplicas === d.currentReplicas) return `stay at ${d.currentReplicas}`;
   const verb = NOT_APPLIED.has(d.limitedBy ?? '') ? 'would scale' : 'scale';
   return `${verb} ${d.desiredReplicas > d.currentReplicas ? 'up' : 'down'} ${d.currentReplicas} → ${d.desiredReplicas}`;
@@ -116,9 +117,21 @@ function conditionLine(c: Condition): string {
   return `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`;
 }
 
-/** The latest decision: the last one written to status, else the newest in the ledger. */
+/** The ledger (status.decisions) as lines, oldest first, also when an older version wrote it structured. */
+export function decisionLedger(hza: HorizontalAutoscaler): string[] {
+  return ledgerLines(hza.status?.decisions);
+}
+
+/**
+ * The latest decision: the last one written to status, else the newest in the ledger (its numbers,
+ * reason and rule; the ledger's metric texts are shown with the history).
+ */
 export function latestDecision(hza: HorizontalAutoscaler): DecisionSummary | undefined {
-  return hza.status?.lastDecision ?? hza.status?.decisions?.at(-1);
+  if (hza.status?.lastDecision) return hza.status.lastDecision;
+  const e = ledgerEntries(hza.status?.decisions).at(-1);
+  if (!e) return undefined;
+  const { metrics: _texts, ...decision } = e;
+  return decision;
 }
 
 /** The whole explanation. The caller has checked that there is a decision to explain. */
@@ -150,7 +163,7 @@ export function explainAutoscaler(hza: HorizontalAutoscaler, now: number): strin
     lines.push('', 'Conditions:');
     for (const c of conditions) lines.push(`  ${conditionLine(c)}`);
   }
-  const history = [...(status.decisions ?? [])].reverse();
+  const history = ledgerEntries(status.decisions).reverse();
   lines.push('');
   if (history.length === 0) {
     lines.push('Recent decisions: none recorded (the ledger keeps decisions that changed the count or were held by a rule).');
@@ -158,7 +171,10 @@ export function explainAutoscaler(hza: HorizontalAutoscaler, now: number): strin
     lines.push(`Recent decisions, newest first (the ledger keeps the latest that changed the count or were held by a rule):`);
     for (const h of history) {
       const rule = h.limitedBy ? ` [bounded by ${h.limitedBy}]` : '';
-      lines.push(`  ${when(h.time, now)}  ${change(h)}${h.reason && h.reason !== 'no change' ? ` — ${h.reason}` : ''}${rule}`);
+      const proposed = h.proposedReplicas !== undefined && h.proposedReplicas !== h.desiredReplicas ? ` (proposed ${h.proposedReplicas})` : '';
+      lines.push(`  ${when(h.time, now)}  ${change(h)}${proposed}${h.reason && h.reason !== 'no change' ? ` — ${h.reason}` : ''}${rule}`);
+      // Each metric's math, as the ledger line has it.
+      for (const m of h.metrics) lines.push(`      ${m}`);
     }
   }
   return lines.join('\n') + '\n';

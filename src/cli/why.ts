@@ -6,17 +6,10 @@ import { parseArgs } from 'node:util';
 import { GROUP, PLURAL, VERSION, type HorizontalAutoscaler } from '../api/types.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { KubeHttp, pathOf } from '../kube/http.ts';
-import { connect, connectionOptions, connectionUsage, contextNamespace, resolveTarget } from './cluster-target.ts';
+import { connect, connectionOptions, contextNamespace, resolveTarget } from './cluster-target.ts';
 import { UsageError, type CommandIO } from './io.ts';
-import { explainAutoscaler, latestDecision } from './why-text.ts';
-
-export const whyUsage = `Usage: kscale why NAMESPACE/NAME [-o text|json]      (or NAME -n NAMESPACE)
-
-Explains the latest decision of a HorizontalAutoscaler: each metric's value against its target and
-the replicas it proposed, the rule that bounded the result (tolerance, stabilization, a behavior
-policy, minReplicas or maxReplicas, ...), its conditions, and the recent decisions of its ledger.
-  -o, --output FORMAT      text (default) or json: {"lastDecision", "decisions"} as in status
-${connectionUsage}`;
+import { whyUsage } from './usages.ts';
+import { decisionLedger, explainAutoscaler, latestDecision } from './why-text.ts';
 
 /** A failure to report in one line with exit code 1 (the object or the API, not the arguments). */
 export class WhyError extends Error {}
@@ -56,7 +49,7 @@ export async function whyCommand(args: string[], io: CommandIO, now: () => numbe
       throw new WhyError(`HorizontalAutoscaler ${namespace}/${name} has no decision yet: kscale has not evaluated it (is the controller running and watching namespace ${namespace}?)`);
     }
     if (v.output === 'json') {
-      io.out(JSON.stringify({ lastDecision: hza.status?.lastDecision ?? null, decisions: hza.status?.decisions ?? [] }, null, 2) + '\n');
+      io.out(JSON.stringify({ lastDecision: hza.status?.lastDecision ?? null, decisions: decisionLedger(hza) }, null, 2) + '\n');
     } else {
       io.out(explainAutoscaler(hza, now()));
     }

@@ -32,10 +32,13 @@ export function kwokArgs(f: KwokFiles, port: number): string[] {
   ];
 }
 
+/** The ClusterResourceUsage below; it matches every pod, so a caller with usage objects of its own deletes it. */
+export const DEFAULT_USAGE_NAME = 'kscale-usage-from-annotations';
+
 /** Usage of pods without a ResourceUsage of their own: the annotations, else 1m CPU and 1Mi (kwok's defaults). */
 export const DEFAULT_USAGE = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterResourceUsage
-metadata: {name: kscale-usage-from-annotations}
+metadata: {name: ${DEFAULT_USAGE_NAME}}
 spec:
   usages:
   - usage:

@@ -6,7 +6,8 @@ import { DEFAULT_METRICS, effectiveSpec, UPSTREAM_DEFAULTS, type EffectiveSpec }
 import type { Condition, ConditionStatus, HorizontalAutoscalerStatus, MetricStatus, Recommendation, ScaleEvent } from '../api/types.ts';
 import { formatFieldErrors, validateSpec } from '../api/validation.ts';
 import { findCondition, removeCondition, setCondition } from './conditions.ts';
-import { recordDecision, summarize } from './explain.ts';
+import { summarize } from './explain.ts';
+import { recordDecision } from './ledger.ts';
 import { formatTargets } from './targets.ts';
 import type { Pod, Scale } from './inputs.ts';
 import { parseSelector, type Selector } from '../values/labels.ts';

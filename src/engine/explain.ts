@@ -1,4 +1,5 @@
 // The explanation in two forms: a compact summary persisted in status.lastDecision, and text for people.
+// (The decision ledger, status.decisions, is ledger.ts.)
 import type { DecisionSummary } from '../api/types.ts';
 import type { Decision, Explanation } from './snapshot.ts';
 
@@ -20,25 +21,6 @@ export function summarize(e: Explanation, now: number, error?: string, reason?: 
       ...(m.fallback ? { fallback: { replicas: m.fallback.replicas, since: new Date(m.fallback.since).toISOString() } } : {}),
     })),
   };
-}
-
-const HISTORY_ENTRIES = 10;
-const HISTORY_BYTES = 4096;
-const keyOf = (d: DecisionSummary): string => JSON.stringify([d.currentReplicas, d.desiredReplicas, d.limitedBy ?? '', d.reason]);
-
-/**
- * The decision ledger: a decision is recorded when it changed the replica count or a rule held it,
- * and only when it says something the latest entry does not (the same hold, pass after pass, is one
- * entry). Bounded to 10 entries and about 4 KiB, oldest dropped first.
- */
-export function recordDecision(history: readonly DecisionSummary[] | undefined, d: DecisionSummary, scaled: boolean): DecisionSummary[] | undefined {
-  const list = history ?? [];
-  const last = list.at(-1);
-  const notable = scaled || d.limitedBy !== undefined;
-  if (!notable || (!scaled && last !== undefined && keyOf(last) === keyOf(d))) return history ? [...history] : undefined;
-  const next = [...list, d].slice(-HISTORY_ENTRIES);
-  while (next.length > 1 && JSON.stringify(next).length > HISTORY_BYTES) next.shift();
-  return next;
 }
 
 /** A person-readable account of a decision (`kscale decide --output text`). */

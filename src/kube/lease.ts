@@ -15,6 +15,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError } from './errors.ts';
 import { KubeHttp, pathOf, type KubeHttpOptions } from './http.ts';
+import { LEADER_JITTER_FACTOR } from './leader-jitter.ts';
 
 /**
  * The default leader-election identity: the hostname plus a random suffix, as client-go makes it, so
@@ -62,8 +63,8 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
-// client-go's wait.JitterUntil factor for the acquire loop: sleep retryPeriod * (1 + rand * 1.2).
-export const LEADER_JITTER_FACTOR = 1.2;
+// (in a module of its own so that src/config.ts, and with it `kscale --help`, need not load this one)
+export { LEADER_JITTER_FACTOR };
 // On stop: how long an attempt in flight is waited for, and how long releasing the Lease may take.
 // Together well under a termination grace period; a Lease not released expires after leaseDuration.
 const STOP_WAIT_MS = 500;

@@ -107,13 +107,38 @@ function loadPanel(configs: readonly SimulatedConfiguration[], columns: readonly
   return out;
 }
 
+/** [from, to) spans of ticks during a rollout, merged. */
+export function rolloutSpans(c: SimulatedConfiguration): { from: number; to: number }[] {
+  const spans: { from: number; to: number }[] = [];
+  for (const t of c.ticks) {
+    if (t.rollout === undefined) continue;
+    const last = spans.at(-1);
+    if (last && last.to === t.t) last.to = t.t + c.syncPeriodSeconds;
+    else spans.push({ from: t.t, to: t.t + c.syncPeriodSeconds });
+  }
+  return spans;
+}
+
+/** Rollouts as shaded spans behind the replicas, one strip per configuration (their rollouts last differently). */
+function rolloutBands(configs: readonly SimulatedConfiguration[], a: Axes): string[] {
+  const out: string[] = [];
+  const strip = REPLICAS.height / Math.max(1, configs.length);
+  configs.forEach((c, i) => {
+    for (const s of rolloutSpans(c)) {
+      const x = a.x(s.from);
+      out.push(`<rect class="ks-rollout" data-config="${escapeXml(c.name)}" x="${f(x)}" y="${f(REPLICAS.top + i * strip)}" width="${f(a.x(s.to) - x)}" height="${f(strip)}" fill="${configColour(i)}"><title>${escapeXml(`rollout in progress (${c.name}), ${clock(s.from)}–${clock(s.to)}`)}</title></rect>`);
+    }
+  });
+  return out;
+}
+
 function replicasPanel(configs: readonly SimulatedConfiguration[], a: Axes): string[] {
   let peak = 1;
   for (const c of configs) peak = Math.max(peak, c.maxReplicas, c.summary.peakReplicas);
   const step = Math.max(1, niceStep(peak, 6));
   const max = Math.ceil((peak + step / 2) / step) * step;
   const y = (r: number): number => REPLICAS.top + REPLICAS.height - (r / max) * REPLICAS.height;
-  const out = valueAxis(REPLICAS, max, step, 'replicas', (v) => String(v));
+  const out = [...valueAxis(REPLICAS, max, step, 'replicas', (v) => String(v)), ...rolloutBands(configs, a)];
   const limits = [...new Set(configs.map((c) => c.maxReplicas))];
   for (const m of limits) {
     out.push(`<line class="ks-limit" x1="${LEFT}" y1="${f(y(m))}" x2="${LEFT + PLOT_W}" y2="${f(y(m))}"/>`,
@@ -150,6 +175,9 @@ function legend(configs: readonly SimulatedConfiguration[], columns: readonly st
     item((x1, x2, y) => `<line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="#555" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`, `${labels.get(col) ?? col} / target`);
   });
   item((x1, x2, y) => `<line class="ks-target" x1="${x1}" y1="${y}" x2="${x2}" y2="${y}"/>`, 'target');
+  if (configs.some((c) => c.summary.secondsRollingOut > 0)) {
+    item((x1, x2, y) => `<rect class="ks-rollout" x="${x1}" y="${y - 6}" width="${f(Number(x2) - Number(x1))}" height="12" fill="#555"/>`, 'rollout in progress');
+  }
   out.push('</g>');
   return out;
 }
@@ -198,6 +226,7 @@ export function renderSvg(sim: Simulation, text: ChartText = {}): string {
     '  .ks-limit { stroke: #b00; stroke-dasharray: 3 3; stroke-width: 1; }',
     '  .ks-series { fill: none; stroke-width: 2; stroke-linejoin: round; }',
     '  .ks-replicas { stroke-width: 2.5; }',
+    '  .ks-rollout { fill-opacity: 0.12; }',
     '</style>',
     `<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`,
     `<text class="ks-title" x="${LEFT}" y="28">${escapeXml(title)}</text>`,

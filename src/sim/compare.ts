@@ -56,6 +56,13 @@ export function differences(a: Named, b: Named): string[] {
     const held = (s: Summary): string => (s.gateHolds === 0 ? 'never' : `${s.gateHolds} times (${Object.entries(s.gateHoldsBy).map(([g, n]) => `${g} ${n}`).join(', ')})`);
     lines.push(`safety gates hold ${b.name}'s change ${held(B)}; ${a.name}'s ${held(A)}.`);
   }
+  if (A.rolloutHolds !== B.rolloutHolds) {
+    const held = (s: Summary): string => (s.rolloutHolds === 0 ? 'never' : s.rolloutHolds === 1 ? 'once' : `${s.rolloutHolds} times`);
+    lines.push(`rollout.policy ExcludeSurge bounds ${b.name}'s scale-up during rollouts ${held(B)}; ${a.name}'s ${held(A)}.`);
+  }
+  if (A.secondsRollingOut !== B.secondsRollingOut) {
+    lines.push(`${b.name}'s rollouts take ${seconds(B.secondsRollingOut)} in all; ${a.name}'s ${seconds(A.secondsRollingOut)}.`);
+  }
   if (a.toleranceUp !== b.toleranceUp) {
     const pct = (t: number): string => `${grouped(Math.round((1 + t) * 1000) / 10)}%`;
     lines.push(`Note: the tolerances differ, so "above target" means above ${pct(b.toleranceUp)} of target for ${b.name} and above ${pct(a.toleranceUp)} for ${a.name}.`);

@@ -1,15 +1,18 @@
 // Replays a trace through the engine: one decide() per sync period, on a Snapshot built like the
 // controller's, with the status each decision returns fed into the next tick (stabilization
 // history, scale events and conditions carry over exactly as in the cluster) and the workload
-// following each scale change. Pure and deterministic: same inputs, same steps.
+// following each scale change. Pure and deterministic: same inputs, same steps. The trace's `rollout`
+// column starts rolling updates of the simulated Deployment (deployment.ts) between ticks.
 import { UPSTREAM_DEFAULTS, type ControllerDefaults } from '../api/defaults.ts';
 import type { HorizontalAutoscaler } from '../api/types.ts';
 import { decide } from '../engine/decide.ts';
 import type { Decision, Snapshot } from '../engine/snapshot.ts';
+import { advance, DEFAULT_ROLLOUT, rolloutState, scaleDeployment, type RolloutModel } from './deployment.ts';
 import { containerNames, metricColumns, type MetricColumn } from './metric-columns.ts';
+import { rolloutStarts } from './rollout-column.ts';
 import { tickSnapshot, type PodShape } from './tick-snapshot.ts';
 import { series, traceEnd, type Trace } from './trace.ts';
-import { initialWorkload, isReady, scaleWorkload, type Workload } from './workload.ts';
+import { initialWorkload, isReady, type Workload } from './workload.ts';
 
 /** t = 0 of a trace given in seconds (a trace with RFC 3339 times starts at its first time). */
 export const DEFAULT_EPOCH = Date.parse('2026-01-01T00:00:00Z');
@@ -29,6 +32,8 @@ export interface ReplayOptions {
   epoch?: number;
   /** Controller-wide defaults, as `kscale run` flags would set them. */
   config?: Partial<ControllerDefaults>;
+  /** How the Deployment rolls out and how its new pods warm up (default DEFAULT_ROLLOUT). */
+  rollout?: Partial<RolloutModel>;
 }
 
 export const DEFAULT_REQUESTS: Readonly<Record<string, string>> = Object.freeze({ cpu: '1', memory: '1Gi' });
@@ -57,6 +62,10 @@ export interface Tick {
   gate?: string;
   /** Metrics whose fallback stood in for them at this tick, e.g. "external metric queue → 8". */
   fallback?: string[];
+  /** Columns whose sample was stale at this tick (a `~` cell), with the trace time (s) of the sample. */
+  stale?: Record<string, number>;
+  /** The target was rolling out at this tick: its pods by revision, e.g. "4 old + 1 new pods for spec.replicas 4". */
+  rollout?: string;
 }
 
 export interface ReplayStep {
@@ -90,7 +99,8 @@ function podShape(autoscaler: HorizontalAutoscaler, o: ReplayOptions): PodShape 
 /** A column's value as a plain number: milli-units / 1000. */
 const plain = (milli: bigint | null): number | null => (milli === null ? null : Number(milli) / 1000);
 
-function describeTick(t: number, snapshot: Snapshot, d: Decision, columns: readonly MetricColumn[], loads: ReadonlyMap<string, bigint | null>, workload: Workload): Tick {
+function describeTick(t: number, snapshot: Snapshot, d: Decision, columns: readonly MetricColumn[], loads: ReadonlyMap<string, bigint | null>, workload: Workload, sampledAt: ReadonlyMap<string, number>, epoch: number): Tick {
+  const stale = Object.fromEntries([...sampledAt].map(([c, ms]) => [c, (ms - epoch) / 1000]));
   const load: Record<string, number | null> = {};
   const ratio: Record<string, number | null> = {};
   for (const c of columns) {
@@ -116,7 +126,15 @@ function describeTick(t: number, snapshot: Snapshot, d: Decision, columns: reado
     ...(d.explanation.limitedBy ? { limitedBy: d.explanation.limitedBy } : {}),
     ...(d.error ? { error: d.error } : {}),
     ...safetyOf(d),
+    ...(sampledAt.size > 0 ? { stale } : {}),
+    ...rolloutOf(workload),
   };
+}
+
+function rolloutOf(w: Workload): Pick<Tick, 'rollout'> {
+  const old = w.pods.filter((p) => p.revision < w.revision).length;
+  if (old === 0 && w.pods.length <= w.replicas) return {};
+  return { rollout: `${old} old + ${w.pods.length - old} new pods for spec.replicas ${w.replicas}` };
 }
 
 /** What the fallback and the safety gates did at this tick (nothing when neither is configured). */
@@ -132,6 +150,11 @@ export function replay(autoscaler: HorizontalAutoscaler, trace: Trace, o: Replay
   const epoch = o.epoch ?? trace.startTime ?? DEFAULT_EPOCH;
   const end = o.durationSeconds ?? traceEnd(trace);
   const shape = podShape(autoscaler, o);
+  const model: RolloutModel = { ...DEFAULT_ROLLOUT, ...o.rollout };
+  const starts = rolloutStarts(trace).map((s) => epoch + s * 1000);
+  const target = `${autoscaler.spec.scaleTargetRef.kind}/${autoscaler.spec.scaleTargetRef.name}`;
+  // The controller reads the rollout only for this policy (controller/target-pods.ts).
+  const excludeSurge = autoscaler.spec.rollout?.policy === 'ExcludeSurge';
   const columns = metricColumns(autoscaler.spec);
   const wanted = [...new Set(columns.map((c) => c.column))];
   const seriesOf = new Map(wanted.map((c) => [c, series(trace, c)]));
@@ -141,15 +164,26 @@ export function replay(autoscaler: HorizontalAutoscaler, trace: Trace, o: Replay
   let current: HorizontalAutoscaler = fresh;
   let workload = initialWorkload(o.initialReplicas ?? Math.max(1, autoscaler.spec.minReplicas ?? 1), epoch, readyDelayMs);
   const steps: ReplayStep[] = [];
+  let previous = epoch - 1;
   for (let k = 0; k * syncPeriodSeconds <= end; k++) {
     const t = k * syncPeriodSeconds;
     const now = epoch + t * 1000;
+    workload = advance(workload, previous, now, starts, readyDelayMs, model);
+    previous = now;
     const loads = new Map(wanted.map((c) => [c, seriesOf.get(c)?.at(t) ?? null]));
-    const snapshot = tickSnapshot({ autoscaler: current, shape, workload, columns, loads, now, ...(o.config ? { config: o.config } : {}) });
+    const sampledAt = new Map(wanted.flatMap((c) => {
+      const since = seriesOf.get(c)?.staleSince(t);
+      return since === undefined ? [] : [[c, epoch + since * 1000] as const];
+    }));
+    const rollout = excludeSurge ? rolloutState(workload, target, (p) => `${shape.prefix}-${p.index}`) : undefined;
+    const snapshot = tickSnapshot({
+      autoscaler: current, shape, workload, columns, loads, now, warmUpFactor: model.warmUpFactor, sampledAt,
+      ...(o.config ? { config: o.config } : {}), ...(rollout ? { rollout } : {}),
+    });
     const decision = decide(snapshot);
-    steps.push({ snapshot, decision, tick: describeTick(t, snapshot, decision, columns, loads, workload) });
+    steps.push({ snapshot, decision, tick: describeTick(t, snapshot, decision, columns, loads, workload, sampledAt, epoch) });
     current = { ...current, status: decision.status };
-    if (decision.scaleTo !== null) workload = scaleWorkload(workload, decision.scaleTo, now, readyDelayMs);
+    if (decision.scaleTo !== null) workload = scaleDeployment(workload, decision.scaleTo, now, readyDelayMs, model);
   }
   return { syncPeriodSeconds, columns, steps };
 }

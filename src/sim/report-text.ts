@@ -13,14 +13,15 @@ export function notableTicks(ticks: readonly Tick[]): Tick[] {
     const prev = ticks[i - 1];
     if (!prev) return true;
     return t.scaleTo !== null || quiet(t.limitedBy) !== quiet(prev.limitedBy) || (t.error === undefined) !== (prev.error === undefined)
-      || (t.fallback ?? []).join() !== (prev.fallback ?? []).join();
+      || (t.fallback ?? []).join() !== (prev.fallback ?? []).join() || (t.rollout === undefined) !== (prev.rollout === undefined)
+      || Object.keys(t.stale ?? {}).join() !== Object.keys(prev.stale ?? {}).join();
   });
 }
 
 // Upstream fixes the rescale reason before stabilization, so a step taken only because the window
 // kept a higher recommendation has none: say where it came from.
 export function reasonCell(t: Tick): string {
-  const fallback = t.fallback ? ` [fallback: ${t.fallback.join(', ')}]` : '';
+  const fallback = `${t.fallback ? ` [fallback: ${t.fallback.join(', ')}]` : ''}${t.rollout ? ` [rollout: ${t.rollout}]` : ''}`;
   if (t.error !== undefined) return `${t.error}${fallback}`;
   if (t.reason !== '') return `${t.reason}${fallback}`;
   return t.limitedBy === 'stabilization' ? 'stabilization window: a recent recommendation was higher' : fallback.trim();
@@ -28,7 +29,9 @@ export function reasonCell(t: Tick): string {
 
 export function loadCell(t: Tick, column: string): string {
   const ratio = t.ratio[column] ?? null;
-  return `${loadText(column, t.load[column] ?? null)}${ratio !== null ? ` (${percent(ratio)})` : ''}`;
+  // "~" as in the trace: the value is a stale sample, taken at the time in brackets.
+  const since = t.stale?.[column];
+  return `${since !== undefined ? `~${loadText(column, t.load[column] ?? null)} [sampled ${clock(since)}]` : loadText(column, t.load[column] ?? null)}${ratio !== null ? ` (${percent(ratio)})` : ''}`;
 }
 
 export function replicasCell(t: Tick): string {
@@ -41,7 +44,7 @@ function timeline(c: SimulatedConfiguration, columns: readonly string[]): string
     ['time', ...columns, 'replicas', 'limited by', 'reason'],
     ...shown.map((t) => [clock(t.t), ...columns.map((col) => loadCell(t, col)), replicasCell(t), t.limitedBy ?? '', reasonCell(t)]),
   ];
-  return [...table(rows, '  '), `  (${shown.length} of ${c.ticks.length} ticks shown: the start, scale changes, and holds, metric failures or fallbacks starting or ending)`];
+  return [...table(rows, '  '), `  (${shown.length} of ${c.ticks.length} ticks shown: the start, scale changes, and holds, metric failures, fallbacks, stale samples or rollouts starting or ending)`];
 }
 
 const gateText = (s: SimulatedConfiguration['summary']): string =>
@@ -64,6 +67,8 @@ export function summaryRows(configs: readonly SimulatedConfiguration[]): string[
     // Shown only when a configuration uses a fallback or a safety gate.
     ...(configs.some((c) => c.summary.secondsInFallback > 0) ? [row('time in fallback', (c) => `${grouped(c.summary.secondsInFallback)} s`)] : []),
     ...(configs.some((c) => c.summary.gateHolds > 0) ? [row('held by safety gates', (c) => gateText(c.summary))] : []),
+    ...(configs.some((c) => c.summary.secondsRollingOut > 0)
+      ? [row('time rolling out', (c) => `${grouped(c.summary.secondsRollingOut)} s (${c.summary.rolloutHolds} scale-ups bounded)`)] : []),
   ];
 }
 

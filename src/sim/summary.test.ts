@@ -46,7 +46,7 @@ describe('differences', () => {
   const base: Summary = {
     ticks: 100, durationSeconds: 1500, scaleEvents: 4, scaleUps: 3, scaleDowns: 1, replicaSeconds: 10000,
     secondsAboveTarget: 400, secondsAtMax: 0, secondsWithoutMetrics: 0, largestStepUp: 4, largestStepDown: 6, peakReplicas: 10, finalReplicas: 2,
-    secondsInFallback: 0, gateHolds: 0, gateHoldsBy: {},
+    secondsInFallback: 0, gateHolds: 0, gateHoldsBy: {}, secondsRollingOut: 0, rolloutHolds: 0,
   };
 
   test('the headline names B, the seconds above target and the relative cost', () => {

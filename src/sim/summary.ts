@@ -23,6 +23,10 @@ export interface Summary {
   /** Ticks whose change a safety gate held, in all and by gate. */
   gateHolds: number;
   gateHoldsBy: Record<string, number>;
+  /** Seconds while the target was rolling out (the trace's rollout column, deployment.ts). */
+  secondsRollingOut: number;
+  /** Ticks whose scale-up rollout.policy ExcludeSurge bounded. */
+  rolloutHolds: number;
   largestStepUp: number;
   largestStepDown: number;
   peakReplicas: number;
@@ -44,6 +48,7 @@ export function summarize(ticks: readonly Tick[], ctx: SummaryContext): Summary 
     ticks: ticks.length, durationSeconds: ticks.length * p,
     scaleEvents: 0, scaleUps: 0, scaleDowns: 0, replicaSeconds: 0,
     secondsAboveTarget: 0, secondsAtMax: 0, secondsWithoutMetrics: 0, secondsInFallback: 0, gateHolds: 0, gateHoldsBy: {},
+    secondsRollingOut: 0, rolloutHolds: 0,
     largestStepUp: 0, largestStepDown: 0, peakReplicas: 0, finalReplicas: ticks.at(-1) ? replicasAfter(ticks.at(-1) as Tick) : 0,
   };
   for (const t of ticks) {
@@ -61,6 +66,8 @@ export function summarize(ticks: readonly Tick[], ctx: SummaryContext): Summary 
     if (ratios.some((r) => r !== null && r > 1 + ctx.toleranceUp)) s.secondsAboveTarget += p;
     if (t.error !== undefined) s.secondsWithoutMetrics += p;
     if (t.fallback) s.secondsInFallback += p;
+    if (t.rollout !== undefined) s.secondsRollingOut += p;
+    if (t.limitedBy === 'rollout') s.rolloutHolds++;
     if (t.gate !== undefined) { s.gateHolds++; s.gateHoldsBy[t.gate] = (s.gateHoldsBy[t.gate] ?? 0) + 1; }
   }
   return s;

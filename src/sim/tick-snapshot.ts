@@ -2,11 +2,15 @@
 // Scale, PodMetrics, MetricValue and ExternalMetricValue objects, exactly what the controller would
 // gather. Load is shared evenly among Ready pods (or given per pod); pods that are not Ready report
 // nothing, so the engine's readiness and CPU-initialization rules apply to them as in a cluster.
+// A pod warming up after a rollout created it (deployment.ts) uses warmUpFactor × its share of the
+// resource metrics; during a rollout the Scale's spec.replicas is below its status.replicas.
 import type { ControllerDefaults } from '../api/defaults.ts';
 import type { HorizontalAutoscaler, LabelSelector } from '../api/types.ts';
 import type { MetricValue, Pod, PodMetrics } from '../engine/inputs.ts';
 import { formatMilli } from '../values/quantity.ts';
+import type { RolloutState } from '../engine/rollout.ts';
 import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
+import { isWarm } from './deployment.ts';
 import type { MetricColumn } from './metric-columns.ts';
 import { isReady, type SimPod, type Workload } from './workload.ts';
 
@@ -37,6 +41,12 @@ export interface TickInput {
   loads: ReadonlyMap<string, bigint | null>;
   now: number;
   config?: Partial<ControllerDefaults>;
+  /** Resource usage of a warming pod relative to its share (default 1: no warm-up). */
+  warmUpFactor?: number;
+  /** Columns whose sample is stale at this tick (a `~` cell): the sample's time, ms since the epoch. */
+  sampledAt?: ReadonlyMap<string, number>;
+  /** The rollout as the controller would put it in the snapshot (only for rollout.policy ExcludeSurge). */
+  rollout?: RolloutState;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -69,6 +79,16 @@ function shares(total: bigint, readyCount: number, perPod: boolean): bigint[] {
   return perPod ? Array.from({ length: readyCount }, () => total) : split(total, readyCount);
 }
 
+/** Shares with the warm-up factor applied to the pods warming up (exact, in milli-units). */
+function warmShares(values: bigint[], ready: readonly SimPod[], now: number, factor: number): bigint[] {
+  if (factor === 1) return values;
+  const milli = BigInt(Math.round(factor * 1000));
+  return values.map((v, i) => {
+    const p = ready[i];
+    return p && isWarm(p, now) ? (v * milli) / 1000n : v;
+  });
+}
+
 /** Labels that an external series must carry to match the metric's selector. */
 function labelsMatching(selector: LabelSelector | undefined): Record<string, string> {
   const labels: Record<string, string> = { ...(selector?.matchLabels ?? {}) };
@@ -85,13 +105,14 @@ export function tickSnapshot(input: TickInput): Snapshot {
   const pods = workload.pods.map((p) => podObject(p, shape, now));
   const ready = workload.pods.filter((p) => isReady(p, now));
   const readyNames = ready.map((p) => `${shape.prefix}-${p.index}`);
-  const timestamp = iso(now);
+  // A sample's time: now, or for a stale column the time of the trace point that set its value.
+  const stampOf = (column: string): string => iso(input.sampledAt?.get(column) ?? now);
 
   // Resource usage: one PodMetrics per Ready pod, with every resource the trace has a value for.
   const resourceShares = new Map<string, bigint[]>();
   for (const c of columns) {
     const load = loads.get(c.column);
-    if (c.kind === 'resource' && load != null && !resourceShares.has(c.column)) resourceShares.set(c.column, shares(load, ready.length, shape.perPod));
+    if (c.kind === 'resource' && load != null && !resourceShares.has(c.column)) resourceShares.set(c.column, warmShares(shares(load, ready.length, shape.perPod), ready, now, input.warmUpFactor ?? 1));
   }
   const podMetrics: PodMetrics[] = resourceShares.size === 0 ? [] : readyNames.map((name, i) => {
     const perContainer = new Map<string, Record<string, string>>(shape.containers.map((c) => [c, {}]));
@@ -103,7 +124,8 @@ export function tickSnapshot(input: TickInput): Snapshot {
     }
     return {
       metadata: { name, namespace: shape.namespace, labels: { ...shape.labels } },
-      timestamp, window: METRIC_WINDOW,
+      // One PodMetrics carries every resource: it is as old as its stalest.
+      timestamp: iso(Math.min(now, ...[...resourceShares.keys()].map((c) => input.sampledAt?.get(c) ?? now))), window: METRIC_WINDOW,
       containers: [...perContainer].map(([c, usage]) => ({ name: c, usage })),
     };
   });
@@ -118,7 +140,7 @@ export function tickSnapshot(input: TickInput): Snapshot {
       const metric = { name: m.pods.metric.name, ...(m.pods.metric.selector ? { selector: m.pods.metric.selector } : {}) };
       metricValues[c.index] = {
         custom: load == null ? [] : shares(load, ready.length, shape.perPod).map((v, i): MetricValue =>
-          ({ describedObject: { kind: 'Pod', name: readyNames[i] ?? '', namespace: shape.namespace, apiVersion: 'v1' }, metric, timestamp, value: quantity(v) })),
+          ({ describedObject: { kind: 'Pod', name: readyNames[i] ?? '', namespace: shape.namespace, apiVersion: 'v1' }, metric, timestamp: stampOf(c.column), value: quantity(v) })),
       };
     } else if (c.kind === 'object' && m.object) {
       const d = m.object.describedObject;
@@ -126,28 +148,28 @@ export function tickSnapshot(input: TickInput): Snapshot {
         custom: load == null ? [] : [{
           describedObject: { kind: d.kind, name: d.name, namespace: shape.namespace, ...(d.apiVersion ? { apiVersion: d.apiVersion } : {}) },
           metric: { name: m.object.metric.name, ...(m.object.metric.selector ? { selector: m.object.metric.selector } : {}) },
-          timestamp, value: quantity(load),
+          timestamp: stampOf(c.column), value: quantity(load),
         }],
       };
     } else if (c.kind === 'external' && m.external) {
       metricValues[c.index] = {
-        external: load == null ? [] : [{ metricName: m.external.metric.name, metricLabels: labelsMatching(m.external.metric.selector), timestamp, value: quantity(load) }],
+        external: load == null ? [] : [{ metricName: m.external.metric.name, metricLabels: labelsMatching(m.external.metric.selector), timestamp: stampOf(c.column), value: quantity(load) }],
       };
     }
   }
 
-  const replicas = workload.pods.length;
   return {
     autoscaler: input.autoscaler,
     scale: {
       metadata: { name: input.autoscaler.spec.scaleTargetRef.name, namespace: shape.namespace },
-      spec: { replicas },
-      status: { replicas, selector: shape.selector },
+      spec: { replicas: workload.replicas },
+      status: { replicas: workload.pods.length, selector: shape.selector },
     },
     pods,
     podMetrics,
     metricValues,
     now,
     ...(input.config ? { config: input.config } : {}),
+    ...(input.rollout ? { rollout: input.rollout } : {}),
   };
 }

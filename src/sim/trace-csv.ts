@@ -1,8 +1,10 @@
 // CSV traces: a header `time,<metric>,...`, then one row per point. time is seconds from the start
 // or an RFC 3339 time (not mixed); a value is a number or a quantity; an empty cell is a gap (the
-// metric is missing until the next value). Blank lines and lines starting with # are skipped.
+// metric is missing until the next value); a `~` cell is a stale sample (the previous value, not
+// refreshed: its sample time stays that of the row that set it). Blank lines and lines starting with
+// # are skipped.
 // Problems are reported as "<source>: line L, column C (<name>): ...", at most MAX_PROBLEMS.
-import { RFC3339, TraceError, type Trace, type TracePoint } from './trace.ts';
+import { RFC3339, STALE_CELL, TraceError, type Trace, type TracePoint } from './trace.ts';
 import { parseTraceValue } from './trace-value.ts';
 
 const MAX_PROBLEMS = 10;
@@ -69,15 +71,17 @@ export function parseCsvTrace(text: string, source = 'trace.csv'): Trace {
       problems.push(`${at(row.line, 1, 'time')}: time must increase (line ${previous.line} has the same or a later time)`);
     }
     const values: Record<string, bigint | null> = {};
+    const stale: string[] = [];
     columns.forEach((name, j) => {
       const cell = row.cells[j + 1] ?? '';
       if (cell === '') { values[name] = null; return; }
+      if (cell === STALE_CELL) { stale.push(name); return; }
       try { values[name] = parseTraceValue(cell); } catch (e) { problems.push(`${at(row.line, j + 2, name)}: ${(e as Error).message}`); }
     });
     if (t !== undefined) {
       first ??= t;
       previous = { t, line: row.line };
-      points.push({ t: (t - first) / 1000, values });
+      points.push({ t: (t - first) / 1000, values, ...(stale.length > 0 ? { stale } : {}) });
     }
   }
   if (problems.length > 0) throw new TraceError(problems.slice(0, MAX_PROBLEMS));

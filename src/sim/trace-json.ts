@@ -1,8 +1,9 @@
 // JSON traces: { "interval"?: seconds, "points": [{ "t": seconds | "RFC 3339", "<metric>": value, ... }] }.
 // A point without "t" is placed `interval` seconds after the previous one (the first at 0). A value
 // is a number or a quantity string; null is a gap (the metric is missing until its next value); a
-// metric absent from a point keeps its previous value. Problems name their JSON path ($.points[3].cpu).
-import { RFC3339, TraceError, type Trace, type TracePoint } from './trace.ts';
+// metric absent from a point keeps its previous value; "~" is a stale sample (the previous value, not
+// refreshed). Problems name their JSON path ($.points[3].cpu).
+import { RFC3339, STALE_CELL, TraceError, type Trace, type TracePoint } from './trace.ts';
 import { parseTraceValue } from './trace-value.ts';
 
 const MAX_PROBLEMS = 10;
@@ -61,17 +62,19 @@ export function traceFromJson(raw: unknown, source = 'trace.json'): Trace {
     if (ms !== undefined && previousMs !== undefined && ms <= previousMs) add(`${path}.t`, 'time must increase from point to point');
 
     const values: Record<string, bigint | null> = {};
+    const stale: string[] = [];
     for (const [name, v] of Object.entries(p)) {
       if (name === 't') continue;
       if (!columns.includes(name)) columns.push(name);
       if (v === null) { values[name] = null; continue; }
+      if (v === STALE_CELL) { stale.push(name); continue; }
       if (typeof v !== 'number' && typeof v !== 'string') { add(`${path}.${name}`, `must be a number, a quantity string or null, got ${JSON.stringify(v)}`); continue; }
       try { values[name] = parseTraceValue(v); } catch (e) { add(`${path}.${name}`, (e as Error).message); }
     }
     if (ms !== undefined) {
       first ??= ms;
       previousMs = ms;
-      points.push({ t: (ms - first) / 1000, values });
+      points.push({ t: (ms - first) / 1000, values, ...(stale.length > 0 ? { stale } : {}) });
     }
   });
   if (problems.length === 0 && columns.length === 0) add('$.points', 'no point names a metric (e.g. "cpu")');

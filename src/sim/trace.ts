@@ -10,7 +10,15 @@ export interface TracePoint {
    * on); a column absent from the point keeps its previous value.
    */
   values: Readonly<Record<string, bigint | null>>;
+  /**
+   * Columns whose source was not refreshed at this point (a `~` cell): the metric still reports its
+   * previous value, with the sample time of the point that set it, until the column's next value.
+   */
+  stale?: readonly string[];
 }
+
+/** The cell that marks a stale sample: "the last value, not refreshed". */
+export const STALE_CELL = '~';
 
 export interface Trace {
   /** Where the trace came from, for messages ("spike.csv", "prometheus"). */
@@ -40,27 +48,37 @@ export function traceEnd(trace: Trace): number {
 /** One column as a step function: the value in effect at time t (null before its first value or in a gap). */
 export interface Series {
   at(t: number): bigint | null;
+  /** When the value in effect at t comes from a stale point: the trace time (s) of its sample; else undefined (fresh). */
+  staleSince(t: number): number | undefined;
+}
+
+/** The last step at or before t (binary search), or undefined. */
+function stepAt<S extends { t: number }>(steps: readonly S[], t: number): S | undefined {
+  let lo = 0;
+  let hi = steps.length - 1;
+  let found: S | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const step = steps[mid];
+    if (step && step.t <= t) { found = step; lo = mid + 1; } else hi = mid - 1;
+  }
+  return found;
 }
 
 export function series(trace: Trace, column: string): Series {
   const steps: { t: number; value: bigint | null }[] = [];
+  // Freshness: every point that sets the column (fresh) or marks it stale (sampled at the last set).
+  const freshness: { t: number; sampled?: number }[] = [];
+  let lastSet: number | undefined;
   for (const p of trace.points) {
     const v = p.values[column];
-    if (v !== undefined) steps.push({ t: p.t, value: v });
+    // After a gap there is no value to serve stale: the metric stays missing.
+    if (v !== undefined) { steps.push({ t: p.t, value: v }); freshness.push({ t: p.t }); lastSet = v === null ? undefined : p.t; }
+    else if (p.stale?.includes(column) && lastSet !== undefined) freshness.push({ t: p.t, sampled: lastSet });
   }
   return {
-    at(t: number): bigint | null {
-      // Binary search for the last step at or before t.
-      let lo = 0;
-      let hi = steps.length - 1;
-      let found: bigint | null = null;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        const step = steps[mid];
-        if (step && step.t <= t) { found = step.value; lo = mid + 1; } else hi = mid - 1;
-      }
-      return found;
-    },
+    at: (t) => stepAt(steps, t)?.value ?? null,
+    staleSince: (t) => stepAt(freshness, t)?.sampled,
   };
 }
 

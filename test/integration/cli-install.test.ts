@@ -1,7 +1,7 @@
 // The installable CLI: `npm pack` builds (prepack: tsc + dist/build-info.json) and packs a tarball
-// that `npm install -g --prefix DIR` installs with both commands, kscale and kubectl-kscale, which
-// then run from dist/ with the commit and date of the build; `npm install -g` of the checkout runs
-// from source. Needs the npm registry (the runtime dependencies; the local npm cache is preferred)
+// that `npm install -g --prefix DIR` installs with its commands, kscale and kubectl-kscale (and
+// kubectl's completion helper kubectl_complete-kscale), which then run from dist/ with the commit
+// and date of the build; `npm install -g` of the checkout runs from source. Needs the npm registry (the runtime dependencies; the local npm cache is preferred)
 // and writes the repo's dist/ (git-ignored). Takes 30-90 s.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -44,7 +44,7 @@ describe('npm pack and npm install -g', () => {
 
   test('the tarball holds the shims, the build with its build info, the CRD; no sources or tests', () => {
     const files = ok(run('tar', ['tzf', tarball]), 'tar').split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const f of ['bin/kscale', 'bin/kubectl-kscale', 'bin/launch.cjs', 'bin/package.json', 'dist/cli/main.js', 'dist/cli/kubectl-plugin.js', 'dist/build-info.json', 'deploy/crd/horizontalautoscalers.kscale.dev.yaml', 'package.json']) {
+    for (const f of ['bin/kscale', 'bin/kubectl-kscale', 'bin/kubectl_complete-kscale', 'bin/launch.cjs', 'bin/package.json', 'dist/cli/main.js', 'dist/cli/kubectl-plugin.js', 'dist/cli/kubectl-complete.js', 'dist/build-info.json', 'deploy/crd/horizontalautoscalers.kscale.dev.yaml', 'package.json']) {
       assert.ok(files.includes(f), `${f} in the tarball`);
     }
     assert.deepEqual(files.filter((f) => /^(src|test|bench|scripts|examples)\/|\.test\.|^bin\/tsconfig/.test(f)), []);
@@ -74,6 +74,8 @@ describe('npm pack and npm install -g', () => {
     const why = run(bin('kubectl-kscale'), ['why', 'demo/worker', '--server', 'http://127.0.0.1:1'], tmp);
     assert.equal(why.status, 1);
     assert.match(why.stderr, /^kubectl kscale why: cannot reach the API server at http:\/\/127\.0\.0\.1:1: .+\n$/);
+    // kubectl's completion of the plugin's arguments (cobra's __complete answer).
+    assert.equal(ok(run(bin('kubectl_complete-kscale'), ['why', '--k'], tmp), 'kubectl_complete-kscale'), '--kubeconfig\n:4\n');
   });
 
   test('on an old Node the installed kscale says so in one line', () => {

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { HorizontalAutoscaler } from '../../src/api/types.ts';
 import { DEMO_NAMESPACE, startDemo, type DemoLoad } from '../../src/cli/embedded-demo.ts';
 import { latestDecision, ruleText } from '../../src/cli/why-text.ts';
+import { ledgerEntries } from '../../src/engine/ledger.ts';
 import { parseConfig } from '../../src/config.ts';
 import { binaryPath, startPodReadier, type ControlPlane } from '../../src/controlplane/index.ts';
 import { KubeHttp } from '../../src/kube/http.ts';
@@ -57,7 +58,7 @@ describe('kubectl kscale on the embedded control plane', controlPlaneSuiteOption
       cp.kubeConfig, createLogger({ level: 'error' }));
     load = await startDemo(cp, 40_000);
     await eventually('a scale-up in the decision ledger', async () => {
-      const ledger = (await admin.get<HorizontalAutoscaler>(HZA)).status?.decisions ?? [];
+      const ledger = ledgerEntries((await admin.get<HorizontalAutoscaler>(HZA)).status?.decisions);
       return ledger.some((d) => d.desiredReplicas > d.currentReplicas) ? true : undefined;
     }, 120_000, 1_000);
     // Freeze the status: what kubectl reads below is then exactly what this test reads.
@@ -97,16 +98,19 @@ describe('kubectl kscale on the embedded control plane', controlPlaneSuiteOption
     assert.ok(out.includes(`  Result: ${last.desiredReplicas} replica`), out);
     for (const c of hza.status?.conditions ?? []) assert.ok(out.includes(`  ${c.type}=${c.status} ${c.reason ?? ''}`), `${c.type} in\n${out}`);
     // The ledger, newest first, each with its time; the scale-up the test waited for among them.
-    const ledger = hza.status?.decisions ?? [];
+    const ledger = ledgerEntries(hza.status?.decisions);
     const positions = ledger.map((d) => out.indexOf(`  ${d.time} (`, out.indexOf('Recent decisions')));
     assert.ok(positions.every((p) => p > 0), out);
     assert.deepEqual([...positions].sort((a, b) => b - a), positions, 'newest first');
     const up = ledger.find((d) => d.desiredReplicas > d.currentReplicas);
     assert.ok(up);
-    assert.ok(out.includes(`scale up ${up.currentReplicas} → ${up.desiredReplicas} — external metric queue_messages_ready{queue=orders} above target`), out);
+    const proposed = up.proposedReplicas !== undefined && up.proposedReplicas !== up.desiredReplicas ? ` (proposed ${up.proposedReplicas})` : '';
+    assert.ok(out.includes(`scale up ${up.currentReplicas} → ${up.desiredReplicas}${proposed} — external metric queue_messages_ready{queue=orders} above target`), out);
+    // Each decision's metric math follows it.
+    for (const m of up.metrics) assert.ok(out.includes(`\n      ${m}\n`), `${m} in\n${out}`);
   });
 
-  test('-o json prints the ledger as the status holds it; NAME -n NAMESPACE reads the same object', async () => {
+  test('-o json prints the ledger (lines) as the status holds it; NAME -n NAMESPACE reads the same object', async () => {
     const json = await kubectl(['kscale', 'why', 'demo/worker', '-o', 'json']);
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout), { lastDecision: hza.status?.lastDecision, decisions: hza.status?.decisions ?? [] });

@@ -84,7 +84,7 @@ describe('kscale demo', controlPlaneSuiteOptions(), () => {
     }
   });
 
-  test('Ctrl-C while the control plane starts: a one-line reason, exit 130, no crash, no chart', async () => {
+  test('Ctrl-C while the control plane starts: a one-line reason, exit 130, no crash, an empty chart that says so', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kscale-demo-int-'));
     try {
       const demo = demoProcess(['--duration', '2m', '--out', 'demo.svg'], dir);
@@ -95,8 +95,11 @@ describe('kscale demo', controlPlaneSuiteOptions(), () => {
       const text = demo.output();
       assert.equal(code, 130, text);
       assertNoCrash(text);
-      assert.match(demo.stderr(), /kscale demo: interrupted while starting, before any decision: no chart to write/);
-      assert.ok(!existsSync(join(dir, 'demo.svg')));
+      assert.match(demo.stderr(), /kscale demo: interrupted after \d+ s, before the first sample: wrote an empty chart to demo\.svg\n/);
+      const svg = await readFile(join(dir, 'demo.svg'), 'utf8');
+      assert.equal(parseXml(svg).name, 'svg');
+      assert.match(svg, />no samples yet: interrupted after \d+ s</);
+      assert.doesNotMatch(svg, /ks-series/, 'nothing plotted');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

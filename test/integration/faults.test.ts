@@ -20,6 +20,7 @@ import { loadKubeConfig } from '../../src/kube/config.ts';
 import { KubeApiError } from '../../src/kube/errors.ts';
 import { KubeHttp } from '../../src/kube/http.ts';
 import { startController } from '../../src/main.ts';
+import { ledgerEntries } from '../../src/engine/ledger.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { restartApiServer, type RestartedApiServer } from '../support/apiserver-restart.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
@@ -50,7 +51,7 @@ const policy = (periodSeconds: number, pods = 1): HorizontalPodAutoscalerBehavio
 
 /** The decisions in the ledger that changed the replica count, as [from, to]. */
 const scalesIn = (status: HorizontalAutoscaler['status']): [number, number][] =>
-  (status?.decisions ?? [])
+  ledgerEntries(status?.decisions)
     .filter((d) => d.desiredReplicas !== d.currentReplicas && !['scaleError', 'paused', 'dryRun'].includes(d.limitedBy ?? ''))
     .map((d) => [d.currentReplicas, d.desiredReplicas]);
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { HorizontalAutoscaler, HorizontalAutoscalerSpec, MetricSpec } from '../../src/api/types.ts';
 import { startPodReadier, type ControlPlane } from '../../src/controlplane/index.ts';
+import { ledgerEntries } from '../../src/engine/ledger.ts';
 import { parseConfig } from '../../src/config.ts';
 import { KubeHttp } from '../../src/kube/http.ts';
 import { startController, type RunningController } from '../../src/main.ts';
@@ -137,7 +138,7 @@ describe('fallback and safety gates on a real control plane', controlPlaneSuiteO
     assert.equal(warning.type, 'Warning');
     const status = (await getHza('gated')).status;
     assert.equal(status?.lastDecision?.limitedBy, 'dropToZero');
-    assert.ok(status?.decisions?.some((d) => d.limitedBy === 'dropToZero'), 'the decision ledger names the gate');
+    assert.ok(ledgerEntries(status?.decisions).some((d) => d.limitedBy === 'dropToZero'), 'the decision ledger names the gate');
     assert.equal(await replicas('gated'), 6, 'the pods are still there');
     const metrics = await controller.registry.getSingleMetricAsString('kscale_safety_gate_trips_total');
     assert.match(metrics, /kscale_safety_gate_trips_total\{gate="dropToZero"\} [1-9]/);

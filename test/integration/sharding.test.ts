@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HorizontalAutoscaler } from '../../src/api/types.ts';
 import type { ControlPlane } from '../../src/controlplane/index.ts';
+import { ledgerEntries } from '../../src/engine/ledger.ts';
 import { KubeHttp } from '../../src/kube/http.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
 import { eventually } from '../support/eventually.ts';
@@ -171,7 +172,7 @@ describe('active-active sharding', controlPlaneSuiteOptions(), () => {
       assert.ok(survivors.some((r) => scaleWrites(r, 'slow').length === 1), 'a survivor took the second step');
       // The decision ledger (status.decisions) has each step exactly once, whichever replica took it.
       const steps = await eventually('the second step recorded in status', async () => {
-        const d = ((await getSlow()).status?.decisions ?? []).filter((x) => x.desiredReplicas !== x.currentReplicas).map((x) => [x.currentReplicas, x.desiredReplicas]);
+        const d = ledgerEntries((await getSlow()).status?.decisions).filter((x) => x.desiredReplicas !== x.currentReplicas).map((x) => [x.currentReplicas, x.desiredReplicas]);
         return d.length >= 2 ? d : undefined;
       }, 5_000, 100);
       assert.deepEqual(steps, [[5, 4], [4, 3]], 'the ledger has each step exactly once');

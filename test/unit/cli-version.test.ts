@@ -99,8 +99,8 @@ describe('bin shims', () => {
   const shims = Object.entries(pkg.bin);
   const launch = join(repo, 'bin/launch.cjs');
 
-  test('package.json bin: kscale and kubectl-kscale, each a shim in bin/ that CommonJS loads', () => {
-    assert.deepEqual(Object.keys(pkg.bin).sort(), ['kscale', 'kubectl-kscale']);
+  test('package.json bin: kscale, kubectl-kscale and kubectl_complete-kscale, each a shim in bin/ that CommonJS loads', () => {
+    assert.deepEqual(Object.keys(pkg.bin).sort(), ['kscale', 'kubectl-kscale', 'kubectl_complete-kscale']);
     for (const [, file] of shims) assert.match(file, /^bin\/[\w-]+$/);
     assert.equal((JSON.parse(readFileSync(join(repo, 'bin/package.json'), 'utf8')) as { type: string }).type, 'commonjs');
     assert.equal(pkg.engines.node, '>=22.19', 'the shim checks the same floor');

@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.ts';
 import { pluginMain } from '../../src/cli/kubectl-plugin.ts';
 import { ago, explainAutoscaler, ruleText } from '../../src/cli/why-text.ts';
 import { whyCommand } from '../../src/cli/why.ts';
+import { decisionLine } from '../../src/engine/ledger.ts';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const at = (secondsAgo: number): string => new Date(NOW - secondsAgo * 1000).toISOString();
@@ -41,7 +42,7 @@ function autoscaler(status: HorizontalAutoscaler['status'], spec: Partial<Horizo
 describe('why in words', () => {
   test('the latest decision: metrics against targets with proposals, the bounding rule, conditions, history newest first', () => {
     const hza = autoscaler({
-      lastDecision: held, decisions: [scaleUp, held], lastScaleTime: '2026-03-01T11:59:40Z',
+      lastDecision: held, decisions: [decisionLine(scaleUp), decisionLine(held)], lastScaleTime: '2026-03-01T11:59:40Z',
       conditions: [{ type: 'AbleToScale', status: 'True', reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' }],
     }, { behavior: { scaleDown: { stabilizationWindowSeconds: 120 } } });
     const text = explainAutoscaler(hza, NOW);
@@ -60,8 +61,10 @@ describe('why in words', () => {
       '  AbleToScale=True ScaleDownStabilized: recent recommendations were higher than current one, applying the highest recent recommendation',
       '',
       'Recent decisions, newest first (the ledger keeps the latest that changed the count or were held by a rule):',
-      `  ${at(5)} (5s ago)  stay at 5 — All metrics below target [bounded by stabilization]`,
+      `  ${at(5)} (5s ago)  stay at 5 (proposed 2) — All metrics below target [bounded by stabilization]`,
+      '      cpu resource utilization (percentage of request) 21%/60% ratio 0.35 → 2',
       `  ${at(20)} (20s ago)  scale up 2 → 5 — cpu resource utilization (percentage of request) above target`,
+      '      cpu resource utilization (percentage of request) 150%/60% ratio 2.5 → 5',
       '',
     ].join('\n'));
   });
@@ -134,7 +137,9 @@ describe('kscale why against an API server', () => {
     url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     dir = await mkdtemp(join(tmpdir(), 'kscale-why-'));
     routes.set(GROUP, [200, { kind: 'APIResourceList', groupVersion: 'kscale.dev/v1alpha1', resources: [] }]);
-    routes.set(path('shop', 'web'), [200, autoscaler({ lastDecision: held, decisions: [scaleUp, held] })]);
+    // As the previous version wrote it: structured ledger entries (why converts them to lines).
+    routes.set(path('shop', 'web'), [200, autoscaler({ lastDecision: held, decisions: [scaleUp, held] as unknown as string[] })]);
+    routes.set(path('shop', 'lines'), [200, autoscaler({ decisions: [decisionLine(scaleUp), decisionLine(held)] })]);
     routes.set(path('shop', 'new'), [200, autoscaler(undefined)]);
     routes.set(path('shop', 'secret'), status(403, 'Forbidden', 'horizontalautoscalers.kscale.dev "secret" is forbidden: User "u" cannot get resource'));
     routes.set(path('shop', 'gone'), status(404, 'NotFound', 'horizontalautoscalers.kscale.dev "gone" not found'));
@@ -150,14 +155,19 @@ describe('kscale why against an API server', () => {
     return { code, stdout: c.stdout(), stderr: c.stderr() };
   };
 
-  test('explains an object; -o json prints the ledger as the status holds it', async () => {
+  test('explains an object; -o json prints the ledger as lines, also when an older version wrote it structured', async () => {
     const text = await why(['shop/web', '--server', url]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^HorizontalAutoscaler shop\/web scales Deployment\/web/);
     assert.match(text.stdout, /Bounded by: stabilization/);
     const json = await why(['shop/web', '--server', url, '-o', 'json']);
     assert.equal(json.code, 0);
-    assert.deepEqual(JSON.parse(json.stdout), { lastDecision: held, decisions: [scaleUp, held] });
+    assert.deepEqual(JSON.parse(json.stdout), { lastDecision: held, decisions: [decisionLine(scaleUp), decisionLine(held)] });
+    // Without lastDecision, the newest ledger line is the latest decision.
+    const lines = await why(['shop/lines', '--server', url]);
+    assert.equal(lines.code, 0, lines.stderr);
+    assert.match(lines.stdout, /Latest decision, \S+ \(\w+ ago\): stay at 5\n {2}Reason: All metrics below target\n/);
+    assert.match(lines.stdout, /Bounded by: stabilization: .* holds the count at 5 instead of the proposed 2/);
   });
 
   test('one line and exit 1 for: not found, CRD missing, no decision yet, forbidden, unreachable', async () => {
@@ -228,7 +238,7 @@ describe('kscale why against an API server', () => {
   test('the kubectl plugin runs the same why, names itself in errors, and offers lint', async () => {
     const a = capture();
     assert.equal(await pluginMain(['why', 'shop/web', '--server', url, '-o', 'json'], a.io), 0, a.stderr());
-    assert.deepEqual(JSON.parse(a.stdout()), { lastDecision: held, decisions: [scaleUp, held] });
+    assert.deepEqual(JSON.parse(a.stdout()), { lastDecision: held, decisions: [decisionLine(scaleUp), decisionLine(held)] });
     const b = capture();
     assert.equal(await pluginMain(['why', 'shop/gone', '--server', url], b.io), 1);
     assert.equal(b.stderr(), 'kubectl kscale why: HorizontalAutoscaler shop/gone not found\n');

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import type { MetricSpec, MetricTarget } from '../../../src/api/types.ts';
 import { validateSpec } from '../../../src/api/validation.ts';
 import { decide } from '../../../src/engine/decide.ts';
+import { ledgerEntries } from '../../../src/engine/ledger.ts';
 import { autoscaler, externalValue, objectMetricValue, pod, podMetrics, podsMetricValue, scale, snapshot } from '../../support/builders.ts';
 
 const pods3 = ['a', 'b', 'c'].map((n) => pod(n, { cpu: '1' }));
@@ -96,12 +97,14 @@ describe('the decision ledger (status.decisions)', () => {
       // 100% of a 50% target on 3 pods every pass: the scale-up to 6 is re-decided each pass (the scale is not changed here).
       const d = decide(snapshot({ autoscaler: autoscaler({ behavior: { scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } } }, status), ...cpu(1000), now: Date.parse('2026-11-23T12:00:00Z') + i * 15_000 }));
       status = d.status;
-      kinds.push(d.status.decisions?.at(-1)?.limitedBy);
+      kinds.push(ledgerEntries(d.status.decisions).at(-1)?.limitedBy);
     }
-    const decisions = status?.decisions ?? [];
-    assert.ok(decisions.length <= 10 && decisions.length > 0);
-    assert.ok(JSON.stringify(decisions).length <= 4096);
-    assert.equal(decisions.at(-1)?.metrics?.[0]?.metric, 'cpu resource utilization (percentage of request)');
+    const lines = status?.decisions ?? [];
+    assert.ok(lines.length <= 10 && lines.length > 0);
+    assert.ok(lines.join('').length <= 4096);
+    const decisions = ledgerEntries(lines);
+    assert.equal(decisions.length, lines.length, 'every line reads back');
+    assert.match(decisions.at(-1)?.metrics[0] ?? '', /^cpu resource utilization \(percentage of request\) 100%\/50% ratio 2 → 6$/);
     assert.equal(decisions.at(-1)?.currentReplicas, 3);
   });
 
@@ -110,7 +113,7 @@ describe('the decision ledger (status.decisions)', () => {
     for (let i = 0; i < 5; i++) {
       status = decide(snapshot({ autoscaler: autoscaler({}, status), ...cpu(520), now: Date.parse('2026-11-23T12:00:00Z') + i * 15_000 })).status;
     }
-    assert.deepEqual(status?.decisions?.map((d) => d.limitedBy), ['tolerance']);
+    assert.deepEqual(ledgerEntries(status?.decisions).map((d) => d.limitedBy), ['tolerance']);
   });
 });
 

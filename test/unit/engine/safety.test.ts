@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HorizontalAutoscalerSpec, HorizontalAutoscalerStatus, MetricFallback, MetricSpec } from '../../../src/api/types.ts';
 import { decide } from '../../../src/engine/decide.ts';
+import { ledgerEntries } from '../../../src/engine/ledger.ts';
 import type { Decision, MetricFetch } from '../../../src/engine/snapshot.ts';
 import { formatFieldErrors, validateSpec } from '../../../src/api/validation.ts';
 import { NOW, autoscaler, iso, pod, podMetrics, scale, snapshot } from '../../support/builders.ts';
@@ -158,7 +159,7 @@ describe('safety gate staleMetrics', () => {
         assert.deepEqual(pick(condition(d, 'AbleToScale')), { status: 'False', reason: 'StaleMetricsGate' });
         assert.equal(d.events.find((e) => e.reason === 'StaleMetricsGate')?.type, 'Warning');
         assert.match(d.status.lastDecision?.reason ?? '', /safety gate staleMetrics: the newest sample of external metric queue is \d+ s old/);
-        assert.equal(d.status.decisions?.at(-1)?.limitedBy, 'staleMetrics', 'the ledger records the hold');
+        assert.equal(ledgerEntries(d.status.decisions).at(-1)?.limitedBy, 'staleMetrics', 'the ledger records the hold');
         assert.equal(d.desiredReplicas, 3);
       } else {
         assert.equal(d.scaleTo, 6);
