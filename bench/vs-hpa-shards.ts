@@ -15,7 +15,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { controlPlaneBinaries, metricsPipelineBinaries, startControlPlane, type ControlPlane } from '../src/controlplane/index.ts';
+import { startControlPlane, type ControlPlane } from '../src/controlplane/index.ts';
 import { registerTeardown } from '../src/controlplane/cleanup.ts';
 import { freePorts } from '../src/controlplane/ports.ts';
 import { ManagedProcess } from '../src/controlplane/process.ts';
@@ -24,10 +24,10 @@ import { ownerOf } from '../src/controller/rendezvous.ts';
 import { KubeHttp } from '../src/kube/http.ts';
 import { auditPolicy, isScaleRead, readAudit, spacings, timesByObject } from './vs-hpa-audit.ts';
 import { cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample } from './vs-hpa-stats.ts';
-import { buildDist, imageLaunch } from './image-launch.ts';
+import { imageLaunch } from './image-launch.ts';
 import { kwokOption, startLoad } from './vs-hpa-kwok.ts';
 import { BENCH_LABEL, createNamespaces, pairs, pool, REQUEST_MILLI, STEADY_MILLI, TARGET_UTILIZATION, type Load } from './vs-hpa-workload.ts';
-import { startKcm, waitPodsReady, type VsHpaOptions } from './vs-hpa.ts';
+import { prepareBench, startKcm, waitPodsReady, type VsHpaOptions } from './vs-hpa.ts';
 
 const SYNC_S = 15;
 const NS = 'kscale-system';
@@ -40,12 +40,7 @@ interface Replica { identity: string; port: number; proc: ManagedProcess }
 interface Snap { t: number; cpu: number; prom: Sample[] | undefined }
 
 export async function benchShards(o: VsHpaOptions & { replicas: number }): Promise<void> {
-  const bins = controlPlaneBinaries();
-  if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return; }
-  const extra = o.kwok ? metricsPipelineBinaries() : { ok: true as const };
-  if (!extra.ok) { say(`skipped: ${extra.reason}; run tools/metrics-pipeline/build.sh`); return; }
-  say('building dist/: kscale runs as its container image starts it');
-  buildDist();
+  if (!prepareBench(o)) return;
   let cp: ControlPlane | undefined;
   let load: Load | undefined;
   let infra: ManagedProcess | undefined;

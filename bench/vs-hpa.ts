@@ -121,14 +121,23 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
   try { process.kill(pid, sig); } catch { /* already gone */ }
 }
 
-export async function benchVsHpa(o: VsHpaOptions): Promise<void> {
-  if (o.replicas !== undefined) { await benchShards({ ...o, replicas: o.replicas }); return; }
+/**
+ * What both benchmarks need first: the binaries (false, with the reason said, when they are
+ * missing) and a fresh dist/, since kscale runs as its container image starts it.
+ */
+export function prepareBench(o: Pick<VsHpaOptions, 'kwok'>): boolean {
   const bins = controlPlaneBinaries();
-  if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return; }
+  if (!bins.ok) { say(`skipped: ${bins.reason}; run tools/control-plane/build.sh`); return false; }
   const extra = o.kwok ? metricsPipelineBinaries() : { ok: true as const };
-  if (!extra.ok) { say(`skipped: ${extra.reason}; run tools/metrics-pipeline/build.sh`); return; }
+  if (!extra.ok) { say(`skipped: ${extra.reason}; run tools/metrics-pipeline/build.sh`); return false; }
   say('building dist/: kscale runs as its container image starts it');
   buildDist();
+  return true;
+}
+
+export async function benchVsHpa(o: VsHpaOptions): Promise<void> {
+  if (o.replicas !== undefined) { await benchShards({ ...o, replicas: o.replicas }); return; }
+  if (!prepareBench(o)) return;
   say(`${String(o.objects)} twin pairs in ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, windows of ${String(o.durationS)} s`);
 
   let load: Load | undefined;
