@@ -6,10 +6,8 @@
 // embedded control plane. No HPA twins: this run is about kscale alone. After every object has been
 // evaluated and a sync period of settling, one window of S seconds; then per replica: objects owned
 // (kscale_owned_autoscalers), evaluations per second against those due, controller CPU per evaluation,
-// evaluation spacing p50/p99 of the objects it owns (the API server's audit log: one /scale read per
-// evaluation; the owner of each object is the rendezvous owner among all replicas, which is what every
-// replica computes once all are members), evaluation lag p50/p99 (its kscale_evaluation_lag_seconds
-// histogram) and RSS. Compare `--objects 1000 --replicas 2` with `--objects 500 --replicas 1`.
+// evaluation spacing p50/p99 (its kscale_evaluation_spacing_seconds histogram: start to start of one
+// object's passes), evaluation lag p50/p99 (its kscale_evaluation_lag_seconds histogram) and RSS. Compare `--objects 1000 --replicas 2` with `--objects 500 --replicas 1`.
 // --kwok: pods on kwok nodes, CPU through the real metrics-server, as in bench/vs-hpa.ts.
 // Prints figures, never asserts.
 import { mkdir, readFile } from 'node:fs/promises';
@@ -22,8 +20,7 @@ import { ManagedProcess } from '../src/controlplane/process.ts';
 import { pollUntil, sleep } from '../src/controlplane/wait.ts';
 import { ownerOf } from '../src/controller/rendezvous.ts';
 import { KubeHttp } from '../src/kube/http.ts';
-import { auditPolicy, isScaleRead, readAudit, spacings, timesByObject } from './vs-hpa-audit.ts';
-import { cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample } from './vs-hpa-stats.ts';
+import { cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, mergeHistograms, parseProm, promSum, type Sample } from './vs-hpa-stats.ts';
 import { imageLaunch } from './image-launch.ts';
 import { kwokOption, startLoad } from './vs-hpa-kwok.ts';
 import { BENCH_LABEL, createNamespaces, pairs, pool, REQUEST_MILLI, STEADY_MILLI, TARGET_UTILIZATION, type Load } from './vs-hpa-workload.ts';
@@ -31,7 +28,6 @@ import { prepareBench, startKcm, waitPodsReady, type VsHpaOptions } from './vs-h
 
 const SYNC_S = 15;
 const NS = 'kscale-system';
-const USER = `system:serviceaccount:${NS}:kscale-controller`;
 const repo = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const started = Date.now();
 const say = (msg: string): void => { process.stderr.write(`[shards +${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`); };
@@ -58,7 +54,7 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
   try {
     say(`${String(o.objects)} HorizontalAutoscalers in ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, ${String(o.replicas)} sharded replica(s), window ${String(o.durationS)} s`);
     cp = await startControlPlane({
-      auditPolicy: auditPolicy([USER]), metricsPodLookup: (ns, sel) => (load ? load.lookup(ns, sel) : Promise.resolve(undefined)),
+      metricsPodLookup: (ns, sel) => (load ? load.lookup(ns, sel) : Promise.resolve(undefined)),
       ...(o.kwok ? kwokOption(o.objects * o.podsEach) : {}),
     });
     const dir = join(cp.workDir, 'shards');
@@ -132,29 +128,24 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
     const b = await snap();
     const mem = replicas.map((r) => memoryMiB(r.proc.pid));
     await Promise.all(replicas.map((r) => r.proc.stop(10_000)));
-    const audit = await readAudit(join(cp.workDir, 'logs'));
-    const from = Math.max(...a.map((s) => s.t));
-    const to = Math.min(...b.map((s) => s.t));
 
     const identities = replicas.map((r) => r.identity);
-    const reads = timesByObject(audit, USER, isScaleRead);
     const rows = replicas.map((r, i) => {
       const before = a[i]; const after = b[i];
       const secs = ((after?.t ?? 0) - (before?.t ?? 0)) / 1000;
       const evals = (promSum(after?.prom ?? [], 'kscale_reconciliations_total') ?? Number.NaN) - (promSum(before?.prom ?? [], 'kscale_reconciliations_total') ?? Number.NaN);
       const owned = promSum(after?.prom ?? [], 'kscale_owned_autoscalers') ?? Number.NaN;
-      const mine = new Map([...reads].filter(([k]) => ownerOf(k, identities) === r.identity));
-      const gaps = spacings(mine, { from, to });
+      const spacing = before?.prom && after?.prom ? histogramDelta(before.prom, after.prom, 'kscale_evaluation_spacing_seconds') : undefined;
       const lag = before?.prom && after?.prom ? histogramDelta(before.prom, after.prom, 'kscale_evaluation_lag_seconds') : undefined;
       const cpu = (after?.cpu ?? Number.NaN) - (before?.cpu ?? Number.NaN);
       return {
         replica: r.identity, owned, computedOwned: [...all].filter((p) => ownerOf(`${p.namespace}/${p.kscale}`, identities) === r.identity).length,
         evalsPerS: evals / secs, duePerS: owned / SYNC_S, cpuMsPerEval: (cpu * 1000) / evals, cpuMillicores: (cpu / secs) * 1000,
-        spacingP50: percentile(gaps, 0.5), spacingP99: percentile(gaps, 0.99), lagP50: histogramQuantile(lag, 0.5), lagP99: histogramQuantile(lag, 0.99),
+        spacingP50: histogramQuantile(spacing, 0.5), spacingP99: histogramQuantile(spacing, 0.99), spacing, lagP50: histogramQuantile(lag, 0.5), lagP99: histogramQuantile(lag, 0.99),
         rssMiB: mem[i]?.rss ?? Number.NaN,
       };
     });
-    const allGaps = spacings(reads, { from, to });
+    const allSpacing = mergeHistograms(rows.map((r) => r.spacing));
     const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
     const lines = [
       `kscale --sharding: ${String(o.objects)} HorizontalAutoscalers, ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, ${String(o.replicas)} replica(s), sync ${String(SYNC_S)} s, window ${String(o.durationS)} s`,
@@ -162,9 +153,9 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
       '| replica | objects owned (rendezvous) | evaluations/s (due) | CPU per evaluation | CPU | spacing p50 / p99 | lag p50 / p99 | RSS |',
       '|---|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.replica} | ${f(r.owned, 0)} (${String(r.computedOwned)}) | ${f(r.evalsPerS)} (${f(r.duePerS)}) | ${f(r.cpuMsPerEval, 3)} ms | ${f(r.cpuMillicores, 1)} mcores | ${f(r.spacingP50)} / ${f(r.spacingP99)} s | ${f(r.lagP50, 3)} / ${f(r.lagP99, 3)} s | ${f(r.rssMiB, 0)} MiB |`),
-      `| all | ${f(rows.reduce((s, r) => s + r.owned, 0), 0)} | ${f(rows.reduce((s, r) => s + r.evalsPerS, 0))} (${f(o.objects / SYNC_S)}) | | | ${f(percentile(allGaps, 0.5))} / ${f(percentile(allGaps, 0.99))} s | | |`,
+      `| all | ${f(rows.reduce((s, r) => s + r.owned, 0), 0)} | ${f(rows.reduce((s, r) => s + r.evalsPerS, 0))} (${f(o.objects / SYNC_S)}) | | | ${f(histogramQuantile(allSpacing, 0.5))} / ${f(histogramQuantile(allSpacing, 0.99))} s | | |`,
       '',
-      `spacing: gaps between one object's /scale reads by kscale (audit log), both inside the window; lag: kscale_evaluation_lag_seconds (how late a pass started after it was due)`,
+      `spacing: kscale_evaluation_spacing_seconds (start to start of one object's passes; buckets 0.25 s apart from 15 to 16 s, interpolated); lag: kscale_evaluation_lag_seconds (how late a pass started after it was due)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

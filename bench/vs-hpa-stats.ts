@@ -124,3 +124,23 @@ export function percentile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }
+
+/** The upper bound of the highest bucket that gained observations: the largest value is at most this. */
+export function histogramMax(h: HistogramDelta | undefined): number {
+  if (!h || h.count <= 0) return Number.NaN;
+  let prev = 0;
+  let max = Number.NaN;
+  for (const b of h.buckets) { if (b.count > prev) max = b.le; prev = b.count; }
+  return max;
+}
+
+/** Several histograms (the same buckets) as one: replicas of one controller together. */
+export function mergeHistograms(hs: readonly (HistogramDelta | undefined)[]): HistogramDelta | undefined {
+  const present = hs.filter((h): h is HistogramDelta => h !== undefined);
+  const first = present[0];
+  if (!first) return undefined;
+  return {
+    count: present.reduce((n, h) => n + h.count, 0), sum: present.reduce((n, h) => n + h.sum, 0),
+    buckets: first.buckets.map((b, i) => ({ le: b.le, count: present.reduce((n, h) => n + (h.buckets[i]?.count ?? 0), 0) })),
+  };
+}

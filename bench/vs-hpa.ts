@@ -40,7 +40,7 @@ import {
   type AuditRecord, type Window,
 } from './vs-hpa-audit.ts';
 import {
-  cmdlineFlag, cpuSeconds, histogramDelta, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample,
+  cmdlineFlag, cpuSeconds, histogramDelta, histogramMax, histogramQuantile, memoryMiB, parseProm, percentile, promSum, type Sample,
 } from './vs-hpa-stats.ts';
 import { buildDist, imageLaunch } from './image-launch.ts';
 import { benchShards } from './vs-hpa-shards.ts';
@@ -490,17 +490,19 @@ function buildTable(o: VsHpaOptions, m: Measured): { title: string; notes: strin
   const per = (n: number, d: number): number => (d > 0 ? n / d : Number.NaN);
   const statusWrites = (user: string, w: Window): number => m.audit.filter((r) => r.user === user && isStatusWrite(r) && r.t >= w.from && r.t < w.to).length;
 
-  // Evaluation spacing per object: both controllers read the target's /scale once at the start of
-  // every evaluation, so the gaps between one object's scale reads (API server clock, same for both)
-  // are its evaluation spacing. Said when that one-read-per-evaluation premise does not hold.
-  const gaps = {
-    kscale: spacings(timesByObject(m.audit, USERS.kscale, isScaleRead), win(m.both)),
-    upstream: spacings(timesByObject(m.audit, USERS.upstream, isScaleRead), win(m.both)),
+  // Evaluation spacing per object. The HPA reads the target's /scale once at the start of every
+  // evaluation, so the gaps between one object's scale reads in the audit log are its spacing (said
+  // when that one-read-per-evaluation premise does not hold). kscale reads the scale of Deployments
+  // from its cache, so it measures the same thing itself: kscale_evaluation_spacing_seconds.
+  const upstreamGaps = spacings(timesByObject(m.audit, USERS.upstream, isScaleRead), win(m.both));
+  const upstreamReads = per(scaleReads(USERS.upstream, win(m.both)), ev.upstream);
+  if (!(upstreamReads > 0.95 && upstreamReads < 1.05)) notes.push(`upstream: ${upstreamReads.toFixed(2)} scale reads per evaluation, so its spacing figures are not one gap per evaluation`);
+  const kscaleSpacing = m.both[0].kscaleProm && m.both[1].kscaleProm ? histogramDelta(m.both[0].kscaleProm, m.both[1].kscaleProm, 'kscale_evaluation_spacing_seconds') : undefined;
+  const spacing = {
+    p50: { kscale: histogramQuantile(kscaleSpacing, 0.5), upstream: percentile(upstreamGaps, 0.5) },
+    p99: { kscale: histogramQuantile(kscaleSpacing, 0.99), upstream: percentile(upstreamGaps, 0.99) },
+    max: { kscale: histogramMax(kscaleSpacing), upstream: upstreamGaps.length ? Math.max(...upstreamGaps) : Number.NaN },
   };
-  for (const side of ['kscale', 'upstream'] as const) {
-    const q = per(scaleReads(USERS[side], win(m.both)), ev[side]);
-    if (!(q > 0.95 && q < 1.05)) notes.push(`${side}: ${q.toFixed(2)} scale reads per evaluation, so its spacing figures are not one gap per evaluation`);
-  }
 
   // Queue wait in the "both" window.
   const qk = m.both[0].kscaleProm && m.both[1].kscaleProm ? histogramDelta(m.both[0].kscaleProm, m.both[1].kscaleProm, 'kscale_workqueue_wait_seconds') : undefined;
@@ -542,9 +544,9 @@ function buildTable(o: VsHpaOptions, m: Measured): { title: string; notes: strin
     { label: 'etcd revisions (writes) attributable', unit: '/min', kscale: etcdAttr(m.kscaleAlone, 'etcd_debugging_mvcc_current_revision'), upstream: etcdAttr(m.upstreamAlone, 'etcd_debugging_mvcc_current_revision'), digits: 1 },
     { label: 'etcd DB size growth attributable', unit: 'KiB/min', kscale: etcdAttr(m.kscaleAlone, 'etcd_mvcc_db_total_size_in_bytes') / 1024, upstream: etcdAttr(m.upstreamAlone, 'etcd_mvcc_db_total_size_in_bytes') / 1024, digits: 1 },
     { label: 'etcd DB in-use growth attributable', unit: 'KiB/min', kscale: etcdAttr(m.kscaleAlone, 'etcd_mvcc_db_total_size_in_use_in_bytes') / 1024, upstream: etcdAttr(m.upstreamAlone, 'etcd_mvcc_db_total_size_in_use_in_bytes') / 1024, digits: 1 },
-    { label: `evaluation spacing p50 (period ${String(SYNC_S)} s)`, unit: 's', kscale: percentile(gaps.kscale, 0.5), upstream: percentile(gaps.upstream, 0.5), digits: 2 },
-    { label: 'evaluation spacing p99', unit: 's', kscale: percentile(gaps.kscale, 0.99), upstream: percentile(gaps.upstream, 0.99), digits: 2 },
-    { label: 'evaluation spacing max', unit: 's', kscale: gaps.kscale.length ? Math.max(...gaps.kscale) : Number.NaN, upstream: gaps.upstream.length ? Math.max(...gaps.upstream) : Number.NaN, digits: 2 },
+    { label: `evaluation spacing p50 (period ${String(SYNC_S)} s)`, unit: 's', ...spacing.p50, digits: 2 },
+    { label: 'evaluation spacing p99', unit: 's', ...spacing.p99, digits: 2 },
+    { label: 'evaluation spacing max (kscale: bucket bound)', unit: 's', ...spacing.max, digits: 2 },
     { label: 'queue wait mean', unit: 'ms', kscale: mean(qk), upstream: mean(qu), digits: 2 },
     { label: 'queue wait p99 (from histogram buckets)', unit: 'ms', kscale: histogramQuantile(qk, 0.99) * 1000, upstream: histogramQuantile(qu, 0.99) * 1000, digits: 2 },
     { label: 'RSS at the end of the "both" window', unit: 'MiB', kscale: m.mem.kscale.rss, upstream: m.mem.upstream.rss, digits: 0 },
@@ -558,6 +560,7 @@ function buildTable(o: VsHpaOptions, m: Measured): { title: string; notes: strin
     `windows: "both" ${bothS.toFixed(0)} s, kscale alone ${secs(m.kscaleAlone).toFixed(0)} s, upstream alone ${secs(m.upstreamAlone).toFixed(0)} s, idle 2 × ${secs(m.idle[0]).toFixed(0)} s; evaluations alone: kscale ${String(aloneEv.kscale)}, upstream ${String(aloneEv.upstream)}`,
     `idle baseline (both paused, before/after the alone windows): API server ${(rate(m.idle[0], 'apiserver') * 1000).toFixed(1)}/${(rate(m.idle[1], 'apiserver') * 1000).toFixed(1)} millicores, etcd ${(rate(m.idle[0], 'etcd') * 1000).toFixed(1)}/${(rate(m.idle[1], 'etcd') * 1000).toFixed(1)} millicores`,
     `step reactions (s): kscale ${react.kscale.map((x) => x.toFixed(1)).join(', ')}; upstream ${react.upstream.map((x) => x.toFixed(1)).join(', ')}`,
+    'spacing: upstream from the gaps between its scale reads (audit log); kscale from its kscale_evaluation_spacing_seconds histogram (buckets 0.25 s apart from 15 to 16 s, interpolated), since it reads Deployments\' scale from its cache',
     'attributable = rate with that controller alone (the other SIGSTOPped) − mean rate of the two windows with both SIGSTOPped; per evaluation divides by the evaluations in that alone window',
     ...(o.kwok ? [
       'kwok: pods on kwok nodes (kube-scheduler, kwok stages), CPU from the real metrics-server scraping kwok: API server and etcd CPU include kube-scheduler, kwok and metrics-server (in the idle baseline too)',

@@ -9,6 +9,10 @@ import { completionCommand, completionUsage, SHELLS, type CompletionEntry } from
 import { processIO, UsageError, type CommandIO } from './io.ts';
 import { SnapshotError } from './snapshot-error.ts';
 import { convertUsage, decideLiveUsage, demoUsage, devUsage, lintUsage, runUsage, simulateUsage, snapshotUsage, versionUsage, whyUsage } from './usages.ts';
+import { registerSlimClientNode } from '../kube/slim-client-node.ts';
+
+// Before any command imports the Kubernetes client: its generated API stays out of memory.
+registerSlimClientNode();
 
 export type Command = (args: string[], io: CommandIO) => Promise<number>;
 

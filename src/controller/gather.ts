@@ -3,7 +3,7 @@
 // `kscale snapshot`. Failures are recorded in the snapshot, never thrown: the engine turns them into
 // upstream's conditions and Events.
 import { DEFAULT_METRICS } from '../api/defaults.ts';
-import type { HorizontalAutoscaler } from '../api/types.ts';
+import type { CrossVersionObjectReference, HorizontalAutoscaler } from '../api/types.ts';
 import { validateSpec } from '../api/validation.ts';
 import type { Pod, Scale } from '../engine/inputs.ts';
 import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
@@ -25,6 +25,11 @@ export interface GatherSources {
   pods: (namespace: string, selector?: string) => readonly Pod[];
   /** Ownership and rollout state of the target's pods, when the autoscaler asks for them (target-pods.ts). */
   targetPods?: (autoscaler: HorizontalAutoscaler, scale: Scale, pods: readonly Pod[]) => TargetPods;
+  /**
+   * The target's scale from an informer cache, when one holds it (cached-scale.ts): no GET /scale.
+   * Undefined for kinds without a cache, and for a miss: those are read from the API server.
+   */
+  cachedScale?: (namespace: string, ref: CrossVersionObjectReference) => Scale | undefined;
   /** Observes each metric fetch: metric type, seconds, and whether it failed. */
   onFetch?: (metricType: string, seconds: number, failed: boolean) => void;
 }
@@ -35,7 +40,12 @@ export interface Gathered {
   scaleRead?: ScaleRead;
 }
 
-export async function gather(src: GatherSources, autoscaler: HorizontalAutoscaler, now: number): Promise<Gathered> {
+export interface GatherOptions {
+  /** Read the scale from the API server even when a cache holds it (before acting on a decision). */
+  freshScale?: boolean;
+}
+
+export async function gather(src: GatherSources, autoscaler: HorizontalAutoscaler, now: number, o: GatherOptions = {}): Promise<Gathered> {
   const namespace = autoscaler.metadata?.namespace ?? 'default';
   // An invalid spec is decided without reading anything: the engine reports it.
   if (validateSpec(autoscaler.spec).length > 0) return { snapshot: { autoscaler, scale: { error: 'not read: invalid spec' }, pods: [], now } };
@@ -43,7 +53,9 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
   let scaleRead: ScaleRead | undefined;
   let scale: Snapshot['scale'];
   try {
-    scaleRead = await src.scales.get(namespace, autoscaler.spec.scaleTargetRef);
+    const ref = autoscaler.spec.scaleTargetRef;
+    const cached = o.freshScale ? undefined : src.cachedScale?.(namespace, ref);
+    scaleRead = cached ? { scale: cached, path: await src.scales.pathFor(namespace, ref), cached: true } : await src.scales.get(namespace, ref);
     scale = scaleRead.scale;
   } catch (e) {
     scale = { error: (e as Error).message };

@@ -1,6 +1,7 @@
 // client-node's informer stops for good on any error but a 410 (reference/client-node.md §9):
 // this wrapper restarts it with jittered exponential backoff and reports whether it has synced.
-import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import type { Informer, KubeConfig, KubernetesListObject, KubernetesObject, ObjectCache } from '@kubernetes/client-node';
+import { makeInformer } from '../kube/client-node.ts';
 
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;

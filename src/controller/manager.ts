@@ -20,6 +20,7 @@ import { ResilientInformer } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 import { targetPods } from './target-pods.ts';
 import { WorkloadCaches } from './workloads.ts';
+import { cachedScale } from './cached-scale.ts';
 import { LintSources } from './lint-sources.ts';
 import { lint } from '../lint/lint.ts';
 import { Reconciler } from './reconciler.ts';
@@ -144,6 +145,7 @@ export class Manager {
         http: o.http, discovery, scales, podMetrics: new PodMetricsSource(o.http, config.metricsTickMs),
         pods: (ns, selector) => this.#podsOf(ns, selector),
         targetPods: (autoscaler, scale, pods) => targetPods(this.#workloads, autoscaler, scale, pods),
+        cachedScale: (ns, ref) => cachedScale(this.#workloads, ns, ref),
         onFetch: (type, seconds, failed) => { metrics.metricComputationDuration.observe({ action: 'none', error: failed ? 'internal' : 'none', metric_type: type }, seconds); },
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),

@@ -14,7 +14,7 @@ import type { EventRecorder } from '../kube/events.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
 import type { ScaleClient } from '../kube/scale.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import { gather, type GatherSources } from './gather.ts';
+import { gather, type Gathered, type GatherSources } from './gather.ts';
 import type { Pod } from '../engine/inputs.ts';
 import type { Finding } from '../lint/finding.ts';
 
@@ -100,8 +100,10 @@ export class Reconciler {
    * is written only when its meaning changes and may fail to be written at all.
    */
   readonly #history = new Map<string, History>();
-  /** When each key is next due, to measure evaluation lag. */
-  readonly #due = new Map<string, number>();
+  /** When each key's last pass started and when its next one is due: evaluation spacing and lag. */
+  readonly #due = new Map<string, { started: number; due?: number }>();
+  /** Keys this process just scaled: their next pass reads the scale from the API server, not the cache. */
+  readonly #scaled = new Set<string>();
   /** Keys (re)gained from another shard member: their next pass reads the object from the API server. */
   readonly #reread = new Set<string>();
 
@@ -131,6 +133,7 @@ export class Reconciler {
     this.#written.delete(key);
     this.#history.delete(key);
     this.#reread.delete(key);
+    this.#scaled.delete(key);
     this.#due.delete(key);
     const [ns = '', name = ''] = key.split('/');
     this.#d.metrics.forget(ns, name);
@@ -138,7 +141,7 @@ export class Reconciler {
 
   /** Entries held per object, by map (Manager.retained). */
   retained(): Record<string, number> {
-    return { written: this.#written.size, history: this.#history.size, due: this.#due.size };
+    return { written: this.#written.size, history: this.#history.size, due: this.#due.size, scaled: this.#scaled.size };
   }
 
   /** How often the object is evaluated: its own sync period, else the controller's. */
@@ -158,8 +161,10 @@ export class Reconciler {
     const log = this.#d.logger.child({ namespace, name, reconcileID: randomUUID().slice(0, 8) });
     const started = performance.now();
     const now = this.#now();
-    const due = this.#due.get(key);
-    if (due !== undefined) this.#d.metrics.evaluationLag.observe(Math.max(0, now - due) / 1000);
+    const last = this.#due.get(key);
+    if (last?.due !== undefined) this.#d.metrics.evaluationLag.observe(Math.max(0, now - last.due) / 1000);
+    if (last) this.#d.metrics.evaluationSpacing.observe(Math.max(0, now - last.started) / 1000);
+    this.#due.set(key, { started: now });
 
     const persisted = this.#withFreshestStatus(key, cached);
     const history = this.#history.get(key);
@@ -167,21 +172,35 @@ export class Reconciler {
     let action = 'none';
     let errorKind = 'none';
     try {
-      const { snapshot, scaleRead } = await gather(this.#d.sources, autoscaler, now);
-      snapshot.targetConflicts = this.#d.conflicts(autoscaler);
-      const selector = 'error' in snapshot.scale ? '' : snapshot.scale.status?.selector ?? '';
-      if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector);
-      if (this.#d.lint) snapshot.lint = this.#d.lint(autoscaler, selector !== '' ? snapshot.pods : undefined);
-      // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
-      // where the object does not set its own.
-      snapshot.config = this.#d.config;
-      snapshot.resumed = history === undefined;
+      const read = async (freshScale: boolean): Promise<Gathered> => {
+        const g = await gather(this.#d.sources, autoscaler, now, { freshScale });
+        const snapshot = g.snapshot;
+        snapshot.targetConflicts = this.#d.conflicts(autoscaler);
+        const selector = 'error' in snapshot.scale ? '' : snapshot.scale.status?.selector ?? '';
+        if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector);
+        if (this.#d.lint) snapshot.lint = this.#d.lint(autoscaler, selector !== '' ? snapshot.pods : undefined);
+        // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
+        // where the object does not set its own.
+        snapshot.config = this.#d.config;
+        snapshot.resumed = history === undefined;
+        return g;
+      };
+      // The scale comes from the workload cache when it holds the target, except on the pass after
+      // our own scale (the cache may not have it yet).
+      let { snapshot, scaleRead } = await read(this.#scaled.delete(key));
       let decision = decide(snapshot);
+      // A change is decided only on the scale as the API server has it now, as upstream reads it: a
+      // cache may lag someone else's write (a manual scale, a rollout tool).
+      if (decision.scaleTo !== null && scaleRead?.cached) {
+        ({ snapshot, scaleRead } = await read(true));
+        decision = decide(snapshot);
+      }
       if (!this.#d.mayAct(key)) return this.#abandon(log);
       if (decision.scaleTo !== null && scaleRead) {
         const from = decision.currentReplicas ?? 0;
         try {
           await this.#d.scales.update(scaleRead, decision.scaleTo);
+          this.#scaled.add(key);
           action = decision.scaleTo > from ? 'scale_up' : 'scale_down';
           this.#d.metrics.scaleEvents.inc({ namespace, name, direction: action === 'scale_up' ? 'up' : 'down' });
         } catch (e) {
@@ -216,7 +235,7 @@ export class Reconciler {
       this.#d.metrics.reconciliationDuration.observe({ action, error: errorKind }, seconds);
     }
     const period = this.periodMs(key);
-    this.#due.set(key, this.#now() + period);
+    this.#due.set(key, { started: now, due: this.#now() + period });
     return { requeueAfterMs: period };
   }
 

@@ -2,7 +2,7 @@
 // in-cluster (service-account token and CA), a kubeconfig (KUBECONFIG, --kubeconfig, --context),
 // or an explicit server such as `kubectl proxy` (--server http://127.0.0.1:8001).
 import { existsSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './client-node.ts';
 
 export interface ConnectionOptions {
   kubeconfig?: string;

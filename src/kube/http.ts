@@ -2,7 +2,8 @@
 // /status subresources, discovery, and the aggregated metrics APIs (whose paths the generated
 // clients cannot build). Every call has a timeout, concurrency is bounded with p-queue, TLS
 // connections are reused, and each request is counted by verb and code.
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, RequestContext } from './client-node.ts';
 import PQueue from 'p-queue';
 import { fetch, type Dispatcher } from 'undici';
 import { fromResponse, KubeApiError, toKubeError } from './errors.ts';

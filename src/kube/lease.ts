@@ -10,7 +10,7 @@
 //   has stopped before any standby may consider the Lease expired.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { V1MicroTime } from '@kubernetes/client-node';
+import { V1MicroTime } from './client-node.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError } from './errors.ts';

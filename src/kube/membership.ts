@@ -3,7 +3,8 @@
 // period, releasing expired members' Leases and deleting released ones, and publishing its view once
 // drained. Like LeaderElector it has a client of its own, so renewals never queue behind slow calls.
 import { randomUUID } from 'node:crypto';
-import { V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { V1MicroTime } from './client-node.ts';
 import type { Logger } from 'pino';
 import {
   GROUP_LABEL, INCARNATION_ANNOTATION, parseMemberLease, ShardView, tokenOf, VIEW_ANNOTATION,

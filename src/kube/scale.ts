@@ -60,7 +60,12 @@ export class Discovery {
   }
 }
 
-export interface ScaleRead { scale: Scale; path: string }
+export interface ScaleRead {
+  scale: Scale;
+  path: string;
+  /** Built from an informer cache, not read from the API server: re-read before an update (cached-scale.ts). */
+  cached?: boolean;
+}
 
 export class ScaleClient {
   readonly #http: KubeHttp;
@@ -86,7 +91,8 @@ export class ScaleClient {
    * scale is read again and the update retried (up to 5 attempts in all).
    */
   async update(read: ScaleRead, replicas: number): Promise<Scale> {
-    let current = read.scale;
+    // A cached scale may lag the API server: the update carries a resourceVersion read from it.
+    let current = read.cached ? await this.#http.get<Scale>(read.path) : read.scale;
     for (let attempt = 1; ; attempt++) {
       const body = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: current.metadata, spec: { ...current.spec, replicas } };
       try {

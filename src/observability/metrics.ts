@@ -14,6 +14,8 @@ const RECONCILE_BUCKETS = Array.from({ length: 15 }, (_, i) => 0.001 * 2 ** i);
 const API_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // Queue wait and schedule lag range from "instant" to "stuck behind a slow metrics API".
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+// Fine around the default 15 s sync period (whether each object keeps its schedule), coarse elsewhere.
+const SPACING_BUCKETS = [1, 5, 10, 14, 14.5, 15, 15.25, 15.5, 15.75, 16, 16.5, 17, 18, 20, 25, 30, 45, 60, 120, 300, 600];
 
 const OBJECT_LABELS = ['namespace', 'name'] as const;
 const OBJECT_METRIC_LABELS = ['namespace', 'name', 'metric'] as const;
@@ -33,6 +35,7 @@ export class ControllerMetrics {
   readonly queueDepth: Gauge;
   readonly queueWait: Histogram;
   readonly evaluationLag: Histogram;
+  readonly evaluationSpacing: Histogram;
   readonly apiRequests: Counter<'verb' | 'code'>;
   readonly apiRequestDuration: Histogram<'verb'>;
   readonly leader: Gauge;
@@ -88,6 +91,10 @@ export class ControllerMetrics {
     this.evaluationLag = new Histogram({
       name: 'kscale_evaluation_lag_seconds', registers, buckets: WAIT_BUCKETS,
       help: 'How late a reconcile ran relative to the time its sync period scheduled it for.',
+    });
+    this.evaluationSpacing = new Histogram({
+      name: 'kscale_evaluation_spacing_seconds', registers, buckets: SPACING_BUCKETS,
+      help: "Time between the starts of one autoscaler's consecutive evaluations (its sync period plus any lateness).",
     });
     this.apiRequests = new Counter({
       name: 'kscale_api_requests_total', registers, labelNames: ['verb', 'code'] as const,

@@ -4,6 +4,7 @@
 // not write its status on every pass.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HorizontalAutoscaler, HorizontalAutoscalerSpec, MetricSpec } from '../../src/api/types.ts';
@@ -14,6 +15,8 @@ import { startController, type RunningController } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
 import { eventually } from '../support/eventually.ts';
+import { cachedScale } from '../../src/controller/cached-scale.ts';
+import type { Scale } from '../../src/engine/inputs.ts';
 
 const repo = (p: string): URL => new URL(`../../${p}`, import.meta.url);
 
@@ -106,6 +109,30 @@ describe('data layer on a real control plane', controlPlaneSuiteOptions(), () =>
     // But a status someone removed is written again: the stored status, not our memory of it, counts.
     await admin.jsonPatch(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers/steady/status`, [{ op: 'remove', path: '/status' }]);
     await eventually('the status to be written again', async () => ((await getHza('steady')).status?.lastDecision?.desiredReplicas === 2 ? true : undefined), 10_000);
+  });
+
+  test('the scale built from the workload cache equals the API server\'s /scale (Deployment, StatefulSet, ReplicaSet)', async () => {
+    const selector = { matchLabels: { app: 'cs', tier: 'web' }, matchExpressions: [
+      { key: 'track', operator: 'In', values: ['stable', 'canary'] }, { key: 'env', operator: 'NotIn', values: ['dev'] },
+      { key: 'legacy', operator: 'DoesNotExist' }] };
+    const labels = { app: 'cs', tier: 'web', track: 'stable' };
+    const template = { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'x' }] } };
+    const targets = [
+      { kind: 'Deployment', resource: 'deployments', name: 'cs-d', spec: { replicas: 2, selector, template } },
+      { kind: 'StatefulSet', resource: 'statefulsets', name: 'cs-s', spec: { replicas: 1, serviceName: 'cs', selector, template } },
+      { kind: 'ReplicaSet', resource: 'replicasets', name: 'cs-r', spec: { replicas: 0, selector, template } },
+    ];
+    for (const t of targets) await admin.post(`/apis/apps/v1/namespaces/${ns}/${t.resource}`, { metadata: { name: t.name }, spec: t.spec });
+    for (const t of targets) {
+      await eventually(`${t.kind}'s cached scale to equal its /scale`, async () => {
+        const api = await admin.get<Scale & { metadata: Record<string, unknown> }>(`/apis/apps/v1/namespaces/${ns}/${t.resource}/${t.name}/scale`);
+        const fromApi = { metadata: { name: api.metadata.name, namespace: api.metadata.namespace, uid: api.metadata.uid, resourceVersion: api.metadata.resourceVersion }, spec: api.spec, status: api.status };
+        const cached = cachedScale(controller.manager.workloads, ns, { apiVersion: 'apps/v1', kind: t.kind, name: t.name });
+        return isDeepStrictEqual(cached, fromApi) ? true : undefined;
+      }, 15_000);
+    }
+    const d = cachedScale(controller.manager.workloads, ns, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cs-d' });
+    assert.equal(d?.status?.selector, 'app=cs,env notin (dev),!legacy,tier=web,track in (canary,stable)');
   });
 
   test('scaleTargetRef parts are path segments: never a query, never another path (issue 9 defect 6)', async () => {

@@ -324,6 +324,57 @@ describe('faults on a real control plane (issue 10)', controlPlaneSuiteOptions()
     assert.deepEqual(tl.since(faultAt).map((x) => [x.from, x.to]), [[3, 4]], `one step of one pod: ${describeChanges(tl.changes)}`);
   });
 
+  // ---- the target's scale from the workload cache (issue 11 item 5) ----
+
+  const scaleRequests = (p: FaultProxy, name: string, since = 0): string[] =>
+    p.seen.filter((r) => r.at >= since && new RegExp(`/deployments/${name}/scale(\\?|$)`).test(r.path)).map((r) => r.method);
+
+  test('a steady autoscaler reads its target\'s scale from the cache: no GET /scale until it changes it, then a fresh read first', async (t) => {
+    const s = await scenario(t, 'cached');
+    setLoad(s.ns, 30);
+    await Promise.all([deployment(s.ns, 'web', 3), autoscaler(s.ns, 'web', { behavior: policy(1, 10) })]);
+    await waitCondition(s.ns, 'web', 'ScalingActive', 'True', 'ValidMetricFound');
+    const from = Date.now();
+    await sleep(3_500); // three or more passes at a 1 s sync period
+    const passes = s.proxy.seen.filter((r) => r.at >= from && r.method === 'GET' && /external\.metrics\.k8s\.io.*\/load/.test(r.path)).length;
+    assert.ok(passes >= 3, `${String(passes)} passes read the metric`);
+    // (The very first pass may have run before the Deployment reached the cache: a miss reads /scale.)
+    assert.deepEqual(scaleRequests(s.proxy, 'web', from), [], 'no /scale request while nothing changes');
+
+    setLoad(s.ns, 50); // asks for 5
+    await eventually('scaled to 5', async () => ((await replicasOf(s.ns, 'web')) === 5 ? true : undefined), 10_000, 100);
+    const reqs = scaleRequests(s.proxy, 'web', from);
+    assert.deepEqual(reqs.slice(0, 2), ['GET', 'PUT'], `the update followed a fresh read: ${reqs.join(' ')}`);
+  });
+
+  test('a stale cache decides no change: a manual scale it has not seen is read before anything is written', async (t) => {
+    const s = await scenario(t, 'stale');
+    setLoad(s.ns, 20);
+    await Promise.all([deployment(s.ns, 'web', 2), autoscaler(s.ns, 'web', { behavior: policy(1, 10) })]);
+    await eventually('a decision at 2', async () => ((await getHza(s.ns, 'web')).status?.lastDecision?.desiredReplicas === 2 ? true : undefined), 20_000, 100);
+
+    // Freeze the controller's Deployment cache: its list and watch hang from now on.
+    s.proxy.rules.push({ path: new RegExp(`/apis/apps/v1/namespaces/${s.ns}/deployments(\\?|$)`), fault: 'hang' });
+    s.proxy.dropWatches();
+    await sleep(500);
+    // Someone scales the Deployment to 4 by hand, and the load asks for exactly 4: the cache (2) says
+    // "scale to 4", the API server says "already there".
+    await admin.mergePatch(`${deploymentPath(s.ns, 'web')}/scale`, { spec: { replicas: 4 } });
+    const frozenAt = Date.now();
+    setLoad(s.ns, 40);
+    const seen = await eventually('a decision on the fresh scale', async () => {
+      const d = (await getHza(s.ns, 'web')).status?.lastDecision;
+      return d && Date.parse(d.time ?? '') >= frozenAt - 1000 && d.currentReplicas === 4 ? d : undefined;
+    }, 15_000, 100);
+    assert.equal(seen.desiredReplicas, 4);
+    await sleep(2_000);
+    const writes = scaleRequests(s.proxy, 'web', frozenAt).filter((m) => m !== 'GET');
+    assert.deepEqual(writes, [], 'no scale update: the API server already had 4');
+    assert.ok(scaleRequests(s.proxy, 'web', frozenAt).length > 0, 'the scale was read from the API server');
+    assert.equal(await replicasOf(s.ns, 'web'), 4);
+    assert.deepEqual((await events(s.ns, 'web')).filter((e) => e.reason === 'SuccessfulRescale' && /New size: 4/.test(e.message)), []);
+  });
+
   test('failed status writes lose no scale event: 1 pod per 10 s still holds (issue 9 defect 3)', async (t) => {
     const s = await scenario(t, 'status');
     setLoad(s.ns, 30);
