@@ -142,7 +142,7 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
         replica: r.identity, owned, computedOwned: [...all].filter((p) => ownerOf(`${p.namespace}/${p.kscale}`, identities) === r.identity).length,
         evalsPerS: evals / secs, duePerS: owned / SYNC_S, cpuMsPerEval: (cpu * 1000) / evals, cpuMillicores: (cpu / secs) * 1000,
         spacingP50: histogramQuantile(spacing, 0.5), spacingP99: histogramQuantile(spacing, 0.99), spacing, lagP50: histogramQuantile(lag, 0.5), lagP99: histogramQuantile(lag, 0.99),
-        rssMiB: mem[i]?.rss ?? Number.NaN,
+        rssMiB: mem[i]?.rss ?? Number.NaN, peakMiB: mem[i]?.peak ?? Number.NaN,
       };
     });
     const allSpacing = mergeHistograms(rows.map((r) => r.spacing));
@@ -150,9 +150,9 @@ export async function benchShards(o: VsHpaOptions & { replicas: number }): Promi
     const lines = [
       `kscale --sharding: ${String(o.objects)} HorizontalAutoscalers, ${String(o.namespaces)} namespaces, ${String(o.podsEach)} pods each, ${String(o.replicas)} replica(s), sync ${String(SYNC_S)} s, window ${String(o.durationS)} s`,
       '',
-      '| replica | objects owned (rendezvous) | evaluations/s (due) | CPU per evaluation | CPU | spacing p50 / p99 | lag p50 / p99 | RSS |',
+      '| replica | objects owned (rendezvous) | evaluations/s (due) | CPU per evaluation | CPU | spacing p50 / p99 | lag p50 / p99 | RSS (peak) |',
       '|---|---|---|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.replica} | ${f(r.owned, 0)} (${String(r.computedOwned)}) | ${f(r.evalsPerS)} (${f(r.duePerS)}) | ${f(r.cpuMsPerEval, 3)} ms | ${f(r.cpuMillicores, 1)} mcores | ${f(r.spacingP50)} / ${f(r.spacingP99)} s | ${f(r.lagP50, 3)} / ${f(r.lagP99, 3)} s | ${f(r.rssMiB, 0)} MiB |`),
+      ...rows.map((r) => `| ${r.replica} | ${f(r.owned, 0)} (${String(r.computedOwned)}) | ${f(r.evalsPerS)} (${f(r.duePerS)}) | ${f(r.cpuMsPerEval, 3)} ms | ${f(r.cpuMillicores, 1)} mcores | ${f(r.spacingP50)} / ${f(r.spacingP99)} s | ${f(r.lagP50, 3)} / ${f(r.lagP99, 3)} s | ${f(r.rssMiB, 0)} MiB (${f(r.peakMiB, 0)}) |`),
       `| all | ${f(rows.reduce((s, r) => s + r.owned, 0), 0)} | ${f(rows.reduce((s, r) => s + r.evalsPerS, 0))} (${f(o.objects / SYNC_S)}) | | | ${f(histogramQuantile(allSpacing, 0.5))} / ${f(histogramQuantile(allSpacing, 0.99))} s | | |`,
       '',
       `spacing: kscale_evaluation_spacing_seconds (start to start of one object's passes; buckets 0.25 s apart from 15 to 16 s, interpolated); lag: kscale_evaluation_lag_seconds (how late a pass started after it was due)`,

@@ -193,6 +193,8 @@ export class LintSources {
       const quotas = o.informer<KubernetesObject>('resourcequotas', under('/api/v1', 'resourcequotas')(ns));
       quotas.on('add', stripQuota);
       quotas.on('update', stripQuota);
+      // A quota change may change a finding (MaxReplicasAboveQuota): derived values are dropped.
+      for (const event of ['add', 'update', 'delete'] as const) quotas.on(event, (q) => { o.changed(q.metadata?.namespace ?? ''); });
       this.#quotas.set(key, quotas);
     }
   }

@@ -19,10 +19,12 @@ import { stripHpa, stripMetadata, stripPod } from './strip.ts';
 import { ResilientInformer } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 import { targetPods } from './target-pods.ts';
-import { WorkloadCaches } from './workloads.ts';
+import { slimWorkloadInPlace, WorkloadCaches } from './workloads.ts';
+import { listInPages } from './paged-list.ts';
 import { cachedScale } from './cached-scale.ts';
 import { LintSources } from './lint-sources.ts';
 import { lint } from '../lint/lint.ts';
+import type { Finding } from '../lint/finding.ts';
 import { Reconciler } from './reconciler.ts';
 import { ShardTracker, type ShardGate } from './shards.ts';
 
@@ -81,6 +83,8 @@ export class Manager {
   readonly #lintSources: LintSources;
   readonly #podsBySelector = new NamespaceMemo<readonly Pod[]>();
   readonly #targets = new NamespaceMemo<TargetIndex>();
+  /** Lint findings per autoscaler and selector (see the lint dependency below). */
+  readonly #lintFindings = new NamespaceMemo<readonly Finding[]>();
   readonly #selectors = new SelectorRegistry();
   #leading = false;
   readonly #shards: ShardTracker | undefined;
@@ -102,19 +106,21 @@ export class Manager {
     });
     // The informers' lists go through KubeHttp (timeout, request metrics, shared connections); the
     // watches through client-node's Watch on the same paths.
-    const informer = <T extends KubernetesObject>(resource: string, path: (ns: string | undefined) => string, labelSelector?: string) =>
+    // `slim` (strip.ts) also runs on each page of the initial list (paged-list.ts), so the unslimmed
+    // list is never held whole; the informer's add handler running it again changes nothing.
+    const informer = <T extends KubernetesObject>(resource: string, path: (ns: string | undefined) => string, slim?: (o: T) => void, labelSelector?: string) =>
       (ns: string | undefined) => new ResilientInformer<T>({
         kubeConfig: kc, path: path(ns), ...(labelSelector ? { labelSelector } : {}),
-        list: () => o.http.get<KubernetesListObject<T>>(path(ns), labelSelector ? { labelSelector } : {}, 60_000),
+        list: () => listInPages((query) => o.http.get<KubernetesListObject<T>>(path(ns), { ...query, ...(labelSelector ? { labelSelector } : {}) }, 60_000), slim),
         onRestart: (err, delayMs) => {
           metrics.informerRestarts.inc({ resource });
           this.#log.warn({ err, resource, namespace: ns, delayMs }, 'watch failed; restarting');
         },
       });
     const under = (base: string, plural: string) => (ns: string | undefined): string => `${base}${ns ? `/namespaces/${ns}` : ''}/${plural}`;
-    this.#autoscalers = new Caches(informer<HorizontalAutoscaler & KubernetesObject>('horizontalautoscalers', under(`/apis/${GROUP}/${VERSION}`, PLURAL), config.labelSelector), config.namespaces);
-    this.#pods = new Caches(informer<V1Pod>('pods', under('/api/v1', 'pods')), config.namespaces);
-    this.#hpas = new Caches(informer<V2HorizontalPodAutoscaler>('horizontalpodautoscalers', under('/apis/autoscaling/v2', 'horizontalpodautoscalers')), config.namespaces);
+    this.#autoscalers = new Caches(informer<HorizontalAutoscaler & KubernetesObject>('horizontalautoscalers', under(`/apis/${GROUP}/${VERSION}`, PLURAL), stripMetadata, config.labelSelector), config.namespaces);
+    this.#pods = new Caches(informer<V1Pod>('pods', under('/api/v1', 'pods'), stripPod), config.namespaces);
+    this.#hpas = new Caches(informer<V2HorizontalPodAutoscaler>('horizontalpodautoscalers', under('/apis/autoscaling/v2', 'horizontalpodautoscalers'), stripHpa), config.namespaces);
     // First handlers of all: the caches keep only what decisions read.
     const stripping = <T extends KubernetesObject>(caches: Caches<T>, strip: (o: T) => void): void => {
       for (const inf of caches.informers) { inf.on('add', strip); inf.on('update', strip); }
@@ -122,7 +128,7 @@ export class Manager {
     stripping(this.#pods, stripPod);
     stripping(this.#hpas, stripHpa);
     stripping(this.#autoscalers, stripMetadata);
-    this.#workloads = new WorkloadCaches((_kind, plural) => new Caches(informer<KubernetesObject>(plural, under('/apis/apps/v1', plural)), config.namespaces));
+    this.#workloads = new WorkloadCaches((kind, plural) => new Caches(informer<KubernetesObject>(plural, under('/apis/apps/v1', plural), (w) => { slimWorkloadInPlace(kind, w); }), config.namespaces));
     this.#lintSources = new LintSources({
       namespaces: config.namespaces, logger: o.logger,
       informer: <T extends KubernetesObject>(resource: string, path: string, onWatchError?: () => void) => new ResilientInformer<T>({
@@ -134,7 +140,7 @@ export class Manager {
         },
       }),
       list: (path) => o.http.get(path, { limit: '1' }),
-      changed: (ns) => { this.#targets.touch(ns); },
+      changed: (ns) => { this.#targets.touch(ns); this.#lintFindings.touch(ns); },
     });
 
     const discovery = new Discovery(o.http);
@@ -158,12 +164,14 @@ export class Manager {
         const ns = self.metadata?.namespace ?? '';
         return conflictsIn(this.#targets.get(ns, '', () => targetIndex(this.#autoscalers.list(ns), this.#hpas.list(ns), this.#lintSources.scaledObjects(ns))), self);
       },
-      lint: (self, pods) => {
+      // Kept per namespace until one of its autoscalers, pods, quotas or VPAs changes: at steady
+      // state the findings are the same on every pass.
+      lint: (self, pods, selector) => {
         const ns = self.metadata?.namespace ?? '';
-        return lint(self.spec, {
+        return this.#lintFindings.get(ns, `${self.metadata?.name ?? ''}\u0000${selector}`, () => lint(self.spec, {
           options: { defaultSyncPeriodSeconds: config.defaults.syncPeriodSeconds },
           ...(pods ? { pods } : {}), quotas: this.#lintSources.quotas(ns), vpas: this.#lintSources.vpas(ns),
-        });
+        }));
       },
     });
     // With --sharding: keys gained are re-read and resumed from their persisted status, then
@@ -180,8 +188,8 @@ export class Manager {
       const touch = (o: T): void => { for (const memo of memos) memo.touch(o.metadata?.namespace ?? ''); };
       for (const inf of caches.informers) { inf.on('add', touch); inf.on('update', touch); inf.on('delete', touch); }
     };
-    touching(this.#pods, this.#podsBySelector, this.#selectors);
-    touching(this.#autoscalers, this.#targets);
+    touching(this.#pods, this.#podsBySelector, this.#selectors, this.#lintFindings);
+    touching(this.#autoscalers, this.#targets, this.#lintFindings);
     touching(this.#hpas, this.#targets);
 
     for (const inf of this.#autoscalers.informers) {
@@ -237,7 +245,7 @@ export class Manager {
 
   /** Namespaces with derived values held (pods by selector, target index); these live with the namespace, not per object. */
   derived(): Record<string, number> {
-    return { podsBySelector: this.#podsBySelector.size, targets: this.#targets.size };
+    return { podsBySelector: this.#podsBySelector.size, targets: this.#targets.size, lintFindings: this.#lintFindings.size };
   }
   get synced(): boolean { return this.#autoscalers.synced && this.#pods.synced && this.#hpas.synced && this.#workloads.synced && this.#lintSources.synced; }
 

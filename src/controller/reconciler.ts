@@ -42,7 +42,7 @@ export interface ReconcilerDeps {
   /** Records this autoscaler's selector; the other autoscalers selecting any of its pods (selector-conflicts.ts). */
   selectorConflicts: (self: HorizontalAutoscaler, selector: string) => readonly string[];
   /** Lint findings (src/lint) given the pods the target's selector picks (undefined: no selector). */
-  lint?: (self: HorizontalAutoscaler, pods: readonly Pod[] | undefined) => readonly Finding[];
+  lint?: (self: HorizontalAutoscaler, pods: readonly Pod[] | undefined, selector: string) => readonly Finding[];
   events: EventRecorder;
   metrics: ControllerMetrics;
   logger: Logger;
@@ -80,6 +80,18 @@ function historyOf(s: HorizontalAutoscalerStatus): History {
  */
 function meaning(s: HorizontalAutoscalerStatus | undefined): unknown {
   if (!s) return {};
+  let m = meanings.get(s);
+  if (m === undefined) meanings.set(s, (m = meaningOf(s)));
+  return m;
+}
+
+/**
+ * The stored status is the same object from pass to pass until it changes (the cache's, or our last
+ * write): its meaning is worked out once. Statuses are never mutated once built.
+ */
+const meanings = new WeakMap<HorizontalAutoscalerStatus, unknown>();
+
+function meaningOf(s: HorizontalAutoscalerStatus): unknown {
   // As JSON holds it: a field set to undefined here is absent in what the API server returns.
   const { lastDecision, recommendations, ...rest } = JSON.parse(JSON.stringify(s)) as HorizontalAutoscalerStatus;
   const { time: _time, ...decision } = lastDecision ?? { time: '' };
@@ -158,7 +170,9 @@ export class Reconciler {
       this.#reread.delete(key);
     }
     if (!cached || cached.metadata?.deletionTimestamp) { this.forget(key); return {}; }
-    const log = this.#d.logger.child({ namespace, name, reconcileID: randomUUID().slice(0, 8) });
+    // Made on first use: most passes log nothing (a child logger per pass was ~1 % of the CPU).
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.#d.logger.child({ namespace, name, reconcileID: randomUUID().slice(0, 8) }));
     const started = performance.now();
     const now = this.#now();
     const last = this.#due.get(key);
@@ -178,7 +192,7 @@ export class Reconciler {
         snapshot.targetConflicts = this.#d.conflicts(autoscaler);
         const selector = 'error' in snapshot.scale ? '' : snapshot.scale.status?.selector ?? '';
         if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector);
-        if (this.#d.lint) snapshot.lint = this.#d.lint(autoscaler, selector !== '' ? snapshot.pods : undefined);
+        if (this.#d.lint) snapshot.lint = this.#d.lint(autoscaler, selector !== '' ? snapshot.pods : undefined, selector);
         // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
         // where the object does not set its own.
         snapshot.config = this.#d.config;
@@ -195,7 +209,7 @@ export class Reconciler {
         ({ snapshot, scaleRead } = await read(true));
         decision = decide(snapshot);
       }
-      if (!this.#d.mayAct(key)) return this.#abandon(log);
+      if (!this.#d.mayAct(key)) return this.#abandon(log());
       if (decision.scaleTo !== null && scaleRead) {
         const from = decision.currentReplicas ?? 0;
         try {
@@ -204,7 +218,7 @@ export class Reconciler {
           action = decision.scaleTo > from ? 'scale_up' : 'scale_down';
           this.#d.metrics.scaleEvents.inc({ namespace, name, direction: action === 'scale_up' ? 'up' : 'down' });
         } catch (e) {
-          log.warn({ err: e }, 'scale update failed');
+          log().warn({ err: e }, 'scale update failed');
           decision = decide({ ...snapshot, rescaleError: (e as Error).message });
           errorKind = 'internal';
         }
@@ -213,15 +227,15 @@ export class Reconciler {
       // Kept before the status write, so that a failed write loses no scale event.
       if (decision.currentReplicas !== undefined) this.#history.set(key, historyOf(decision.status));
       // After a scale this process made as leader, its status (the scale event) is still written.
-      if (action === 'none' && !this.#d.mayAct(key)) return this.#abandon(log);
+      if (action === 'none' && !this.#d.mayAct(key)) return this.#abandon(log());
       this.#report(autoscaler, decision);
       if (!await this.#writeStatus(key, persisted, decision.status, log)) return {};
       this.#observe(namespace, name, decision);
       // A scale is news; a pass that changed nothing is logged only at debug (one line per object per
       // sync period would dominate the log and the controller's CPU).
       const level = decision.scaleTo !== null ? 'info' : 'debug';
-      if (log.isLevelEnabled(level)) {
-        log[level]({
+      if (this.#d.logger.isLevelEnabled(level)) {
+        log()[level]({
           current: decision.currentReplicas, desired: decision.desiredReplicas, scaledTo: decision.scaleTo, reason: decision.rescaleReason,
           limitedBy: decision.explanation.limitedBy, proposed: decision.explanation.proposed, ...(decision.error ? { error: decision.error } : {}),
         }, decision.scaleTo !== null ? 'scaled' : 'evaluated');
@@ -278,7 +292,7 @@ export class Reconciler {
   }
 
   /** Writes the status when its meaning changed; false when the object is gone. */
-  async #writeStatus(key: string, persisted: HorizontalAutoscaler, status: HorizontalAutoscalerStatus, log: Logger): Promise<boolean> {
+  async #writeStatus(key: string, persisted: HorizontalAutoscaler, status: HorizontalAutoscalerStatus, log: () => Logger): Promise<boolean> {
     if (isDeepStrictEqual(meaning(status), meaning(persisted.status))) return true;
     const ns = persisted.metadata?.namespace ?? 'default';
     const name = persisted.metadata?.name ?? '';
@@ -290,7 +304,7 @@ export class Reconciler {
       return true;
     } catch (e) {
       if (e instanceof KubeApiError && e.notFound) { this.forget(key); return false; } // deleted during the pass
-      log.error({ err: e }, 'status update failed');
+      log().error({ err: e }, 'status update failed');
       this.#d.events.record({ apiVersion: API_VERSION, kind: KIND, namespace: ns, name, ...(persisted.metadata?.uid ? { uid: persisted.metadata.uid } : {}) },
         'Warning', 'FailedUpdateStatus', (e as Error).message);
       throw e;

@@ -111,7 +111,7 @@ export class WorkloadCaches implements WorkloadLookup {
     this.#statefulSets = make('StatefulSet', 'statefulsets');
     // First handlers of all: the caches keep only what decisions read (assigned in place, as strip.ts does).
     const slimming = (cache: WorkloadCache, kind: Workload['kind']): void => {
-      const slim = (o: KubernetesObject): void => { Object.assign(o, slimWorkload(kind, { ...o })); stripExtra(o); };
+      const slim = (o: KubernetesObject): void => { slimWorkloadInPlace(kind, o); };
       for (const inf of cache.informers) { inf.on('add', slim); inf.on('update', slim); }
     };
     slimming(this.#deployments, 'Deployment');
@@ -173,7 +173,8 @@ export class WorkloadCaches implements WorkloadLookup {
   }
 }
 
-/** apiVersion (the one top-level key slimWorkload does not set): the cache knows its resource. */
-function stripExtra(o: KubernetesObject): void {
+/** An informer's object made what the caches keep (assigned in place, as strip.ts does); apiVersion goes: the cache knows its resource. */
+export function slimWorkloadInPlace(kind: Workload['kind'], o: KubernetesObject): void {
+  Object.assign(o, slimWorkload(kind, { ...o }));
   delete o.apiVersion;
 }

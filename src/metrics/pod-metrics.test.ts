@@ -58,4 +58,22 @@ describe('PodMetricsSource', () => {
     assert.equal(source.matching(items, 'app=web'), picked, 'memoized');
     assert.equal(source.matching(items, 'app in ('), items, 'a selector that does not parse filters nothing: the engine reports it');
   });
+
+  // The label index (candidates of one exact label) picks exactly what a scan of the listing picks, in listing order.
+  const listing = [
+    ['u1', undefined], ['w1', { app: 'web', tier: 'a' }], ['x1', { app: 'api' }], ['w2', { app: 'web', tier: 'b' }], ['u2', undefined],
+    ['w3', { app: 'web' }], ['y1', { team: 'x', app: 'web-2' }], ['w4', { app: 'web', tier: 'a', canary: 'true' }],
+  ] as const;
+  for (const [selector, want] of [
+    ['app=web', 'u1 w1 w2 u2 w3 w4'], ['app==web,tier=a', 'u1 w1 u2 w4'], ['app in (web)', 'u1 w1 w2 u2 w3 w4'],
+    ['app in (web,api)', 'u1 w1 x1 w2 u2 w3 w4'], ['app=web,!canary', 'u1 w1 w2 u2 w3'], ['app notin (web)', 'u1 x1 u2 y1'],
+    ['tier', 'u1 w1 w2 u2 w4'], ['app=nothing', 'u1 u2'], ['', 'u1 w1 x1 w2 u2 w3 y1 w4'],
+  ] as const) {
+    test(`matching ${JSON.stringify(selector)}: ${want}`, () => {
+      const { http } = counting(() => Promise.resolve({ items: [] }));
+      const source = new PodMetricsSource(http);
+      const items = listing.map(([name, labels]) => ({ metadata: { name, ...(labels ? { labels: { ...labels } } : {}) }, timestamp: '', window: '30s', containers: [] }));
+      assert.equal(source.matching(items, selector).map((m) => m.metadata.name).join(' '), want);
+    });
+  }
 });

@@ -2,7 +2,10 @@
 // that namespace: concurrent requests join the one in flight, and a result is reused while fresh.
 import type { PodMetrics } from '../engine/inputs.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
-import { parseSelector } from '../values/labels.ts';
+import { parseSelector, type Selector } from '../values/labels.ts';
+
+/** Index key of items without labels (the engine picks them by pod name): no label key holds a NUL. */
+const UNLABELED = '\0';
 
 export type PodMetricsResult = readonly PodMetrics[] | { error: string };
 
@@ -13,6 +16,12 @@ export class PodMetricsSource {
   readonly #entries = new Map<string, { at: number; result: Promise<PodMetricsResult> }>();
   /** Per listing, the items each selector picks: every autoscaler of a namespace filters one listing. */
   readonly #selected = new WeakMap<readonly PodMetrics[], Map<string, readonly PodMetrics[]>>();
+  /**
+   * Per listing, the positions of the items with each label (`key\0value`; UNLABELED: items without
+   * labels): a selector then looks at its candidates only, so an evaluation costs the same whatever
+   * the namespace's size (one scan per listing, not one per autoscaler).
+   */
+  readonly #byLabel = new WeakMap<readonly PodMetrics[], Map<string, number[]>>();
 
   /** maxAgeMs: how long one listing serves a namespace (the tick); keep it below the sync period. */
   constructor(http: KubeHttp, maxAgeMs = 5_000, now: () => number = Date.now) {
@@ -34,12 +43,35 @@ export class PodMetricsSource {
     }
     let picked = bySelector.get(selector);
     if (!picked) {
-      let matches: (labels: Record<string, string>) => boolean;
-      try { const parsed = parseSelector(selector); matches = (l) => parsed.matches(l); } catch { return items; } // the engine reports it
-      picked = items.filter((m) => !m.metadata.labels || matches(m.metadata.labels));
+      let parsed: Selector;
+      try { parsed = parseSelector(selector); } catch { return items; } // the engine reports it
+      const exact = parsed.exactMatch?.();
+      if (exact) {
+        const index = this.#indexOf(items);
+        // Listing order kept: the candidates with the label, and the unlabeled items, merged by position.
+        const positions = [...(index.get(`${exact.key}\0${exact.value}`) ?? []), ...(index.get(UNLABELED) ?? [])].sort((a, b) => a - b);
+        picked = positions.map((i) => items[i]).filter((m): m is PodMetrics => m !== undefined && (!m.metadata.labels || parsed.matches(m.metadata.labels)));
+      } else {
+        picked = items.filter((m) => !m.metadata.labels || parsed.matches(m.metadata.labels));
+      }
       bySelector.set(selector, picked);
     }
     return picked;
+  }
+
+  #indexOf(items: readonly PodMetrics[]): Map<string, number[]> {
+    let index = this.#byLabel.get(items);
+    if (index) return index;
+    const built = new Map<string, number[]>();
+    index = built;
+    const add = (k: string, i: number): void => { const at = built.get(k); if (at) at.push(i); else built.set(k, [i]); };
+    items.forEach((m, i) => {
+      const labels = m.metadata.labels;
+      if (!labels) { add(UNLABELED, i); return; }
+      for (const k in labels) add(`${k}\0${labels[k] ?? ''}`, i);
+    });
+    this.#byLabel.set(items, index);
+    return index;
   }
 
   /** Namespaces whose listing is held (Manager.retained). */

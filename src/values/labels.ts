@@ -23,6 +23,11 @@ export interface Selector {
   toString(): string;
   /** Go Selector.Empty(): true when the selector does not restrict anything. */
   readonly empty: boolean;
+  /**
+   * One label every match must have with exactly this value (an `=`, `==` or single-value `in`
+   * requirement, as Go's RequiresExactMatch), to look candidates up in an index; undefined if none.
+   */
+  exactMatch?(): { key: string; value: string } | undefined;
 }
 
 /** selection.Operator values. */
@@ -260,6 +265,10 @@ class RequirementsSelector implements Selector {
     return this.#requirements.every((r) => requirementMatches(r, set));
   }
   toString(): string { return this.#requirements.map(requirementString).join(','); }
+  exactMatch(): { key: string; value: string } | undefined {
+    const r = this.#requirements.find((x) => (x.operator === '=' || x.operator === '==' || x.operator === 'in') && x.values.length === 1);
+    return r ? { key: r.key, value: r.values[0] ?? '' } : undefined;
+  }
 }
 
 /** labels.Nothing(): matches no labels, yet is not "empty" and prints as "". */

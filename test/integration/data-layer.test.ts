@@ -16,6 +16,9 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
 import { eventually } from '../support/eventually.ts';
 import { cachedScale } from '../../src/controller/cached-scale.ts';
+import { listInPages } from '../../src/controller/paged-list.ts';
+import { stripPod } from '../../src/controller/strip.ts';
+import type { KubernetesListObject, V1Pod } from '@kubernetes/client-node';
 import type { Scale } from '../../src/engine/inputs.ts';
 
 const repo = (p: string): URL => new URL(`../../${p}`, import.meta.url);
@@ -133,6 +136,21 @@ describe('data layer on a real control plane', controlPlaneSuiteOptions(), () =>
     }
     const d = cachedScale(controller.manager.workloads, ns, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cs-d' });
     assert.equal(d?.status?.selector, 'app=cs,env notin (dev),!legacy,tier=web,track in (canary,stable)');
+  });
+
+  test('an informer list in pages of 2 on the real API server: the same pods as one list, slimmed, at one resourceVersion', async () => {
+    await deployment('paged', 5);
+    const path = `/api/v1/namespaces/${ns}/pods`;
+    const names = (items: { metadata?: { name?: string } }[]): string[] => items.map((p) => p.metadata?.name ?? '').sort();
+    await eventually('5 pods', async () => ((await admin.get<{ items: unknown[] }>(path, { labelSelector: 'app=paged' })).items.length === 5 ? true : undefined));
+    const queries: Record<string, string>[] = [];
+    const paged = await listInPages((q) => { queries.push(q); return admin.get<KubernetesListObject<V1Pod>>(path, { ...q, labelSelector: 'app=paged' }); }, stripPod, 2);
+    const whole = await admin.get<KubernetesListObject<V1Pod>>(path, { labelSelector: 'app=paged' });
+    assert.deepEqual(names(paged.items), names(whole.items));
+    assert.equal(queries.length, 3);
+    assert.ok(queries.slice(1).every((q) => (q.continue ?? '') !== ''), 'pages 2 and 3 continued from the API server\'s token');
+    assert.match(paged.metadata?.resourceVersion ?? '', /^\d+$/);
+    assert.ok(paged.items.every((p) => p.metadata?.managedFields === undefined && p.spec?.containers[0]?.image === undefined), 'slimmed as each page arrived');
   });
 
   test('scaleTargetRef parts are path segments: never a query, never another path (issue 9 defect 6)', async () => {
