@@ -3,30 +3,22 @@
 // what is loaded, not by time: a child Node records every module it resolves (module.registerHooks),
 // and the Kubernetes client, the controller and the other dependencies must not be among them.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moduleRecorder } from '../support/module-recorder.ts';
 import { after, describe, test } from 'node:test';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'kscale-lazy-'));
 after(() => { rmSync(tmp, { recursive: true, force: true }); });
 
-// Preloaded with --import: prints the URL of every module resolved, one JSON line on stderr at exit.
-const recorder = join(tmp, 'record-modules.mjs');
-writeFileSync(recorder, `import { registerHooks } from 'node:module';
-const seen = new Set();
-registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
-process.on('exit', () => { process.stderr.write('\\nMODULES ' + JSON.stringify([...seen]) + '\\n'); });
-`);
+const record = moduleRecorder(tmp);
 
 /** Runs a bin shim with arguments; returns its exit code, stdout and the modules it loaded. */
 function loaded(bin: string, args: string[]): { status: number | null; stdout: string; modules: string[] } {
-  const r = spawnSync(process.execPath, ['--import', recorder, join(repo, 'bin', bin), ...args], { encoding: 'utf8' });
-  const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES ')) ?? 'MODULES []';
-  return { status: r.status, stdout: r.stdout, modules: JSON.parse(line.slice('MODULES '.length)) as string[] };
+  return record([join(repo, 'bin', bin), ...args]);
 }
 
 /** Modules no light command may load: any dependency, the Kubernetes client code, the controller. */

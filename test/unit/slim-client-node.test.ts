@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moduleRecorder } from '../support/module-recorder.ts';
 import { after, describe, test } from 'node:test';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,18 +15,12 @@ const dist = join(repo, 'node_modules/@kubernetes/client-node/dist');
 const tmp = mkdtempSync(join(tmpdir(), 'kscale-slim-'));
 after(() => { rmSync(tmp, { recursive: true, force: true }); });
 
-const recorder = join(tmp, 'record-modules.mjs');
-writeFileSync(recorder, `import { registerHooks } from 'node:module';
-const seen = new Set();
-registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
-process.on('exit', () => { process.stderr.write('\\nMODULES ' + JSON.stringify([...seen]) + '\\n'); });
-`);
+const record = moduleRecorder(tmp);
 
 function modulesOf(args: string[]): string[] {
-  const r = spawnSync(process.execPath, ['--import', recorder, ...args], { encoding: 'utf8', cwd: repo });
+  const r = record(args, repo);
   assert.equal(r.status, 0, r.stderr);
-  const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES ')) ?? 'MODULES []';
-  return JSON.parse(line.slice('MODULES '.length)) as string[];
+  return r.modules;
 }
 
 const clientNode = (modules: string[]): string[] => modules.filter((u) => u.includes('/@kubernetes/client-node/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6));
