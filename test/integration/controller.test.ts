@@ -28,6 +28,7 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
   let saKubeConfig: KubeConfig;
   let readier: { stop(): Promise<void> };
   const drivers: NodeJS.Timeout[] = [];
+  let driversStopped = false;
 
   const start = async (): Promise<RunningController> => startController(
     parseConfig(['--http-address=127.0.0.1:0', `--namespace=${ns}`, '--leader-election-namespace=kscale-system', '--lease-duration=4s', '--renew-deadline=3s', '--retry-period=500ms', '--metrics-tick=500ms']),
@@ -49,6 +50,7 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
   });
 
   after(async () => {
+    driversStopped = true;
     for (const d of drivers) clearInterval(d);
     await controller?.stop();
     await readier.stop();
@@ -74,6 +76,8 @@ describe('controller on a real control plane', controlPlaneSuiteOptions(), () =>
   function drive(app: string, set: (pod: string, perPodMilli: number) => void, total: () => number): void {
     const tick = async (): Promise<void> => {
       const pods = await runningPods(app).catch(() => []);
+      // A tick still awaiting its pod list when the suite ends must not touch the stopped control plane.
+      if (driversStopped) return;
       for (const p of pods) set(p, Math.floor(total() / pods.length));
     };
     void tick();

@@ -582,6 +582,9 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
           for (const h of hzas.items) {
             await admin.jsonPatch(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers/${h.metadata.name}/status`, [{ op: 'remove', path: '/status' }]).catch(() => undefined);
           }
+          // kscale reads a Deployment's scale from its cache and GETs /scale only before it changes one:
+          // move `queue` off what its autoscaler wants, so a pass has a scale to read and write.
+          await admin.mergePatch(`/apis/apps/v1/namespaces/${ns}/deployments/queue/scale`, { spec: { replicas: 3 } });
           const from = await auditOffset();
           const ctl = await startAsDeployed();
           try {
