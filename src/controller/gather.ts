@@ -93,7 +93,7 @@ export async function gather(src: GatherSources, autoscaler: HorizontalAutoscale
   return {
     snapshot: {
       autoscaler, scale, pods, ...('error' in scale || !src.targetPods ? {} : src.targetPods(autoscaler, scale, pods)),
-      podMetrics: Array.isArray(podMetrics) && selector !== '' ? src.podMetrics.matching(podMetrics, selector) : podMetrics,
+      podMetrics: Array.isArray(podMetrics) && selector !== '' ? src.podMetrics.matching(podMetrics, selector, pods) : podMetrics,
       metricValues, now,
     },
     ...(scaleRead ? { scaleRead } : {}),

@@ -2,12 +2,12 @@
 // act (patch /scale), report (status only when it changed, Events, metrics, one log line).
 // Level-based: the key is all it gets; nothing but the status carries state between passes.
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { ControllerDefaults } from '../api/defaults.ts';
 import { API_VERSION, KIND, PLURAL, GROUP, VERSION, type HorizontalAutoscaler, type HorizontalAutoscalerStatus } from '../api/types.ts';
 import { decide } from '../engine/decide.ts';
 import { approximateFloat64, isQuantity, parseQuantity } from '../values/quantity.ts';
+import { jsonEqual } from '../values/json-equal.ts';
 import type { Decision } from '../engine/snapshot.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';
@@ -92,8 +92,8 @@ function meaning(s: HorizontalAutoscalerStatus | undefined): unknown {
 const meanings = new WeakMap<HorizontalAutoscalerStatus, unknown>();
 
 function meaningOf(s: HorizontalAutoscalerStatus): unknown {
-  // As JSON holds it: a field set to undefined here is absent in what the API server returns.
-  const { lastDecision, recommendations, ...rest } = JSON.parse(JSON.stringify(s)) as HorizontalAutoscalerStatus;
+  // Compared with jsonEqual: a field set to undefined here is absent in what the API server returns.
+  const { lastDecision, recommendations, ...rest } = s;
   const { time: _time, ...decision } = lastDecision ?? { time: '' };
   return { ...rest, decision, recommended: (recommendations ?? []).map((r) => r.replicas).sort((a, b) => a - b) };
 }
@@ -293,7 +293,7 @@ export class Reconciler {
 
   /** Writes the status when its meaning changed; false when the object is gone. */
   async #writeStatus(key: string, persisted: HorizontalAutoscaler, status: HorizontalAutoscalerStatus, log: () => Logger): Promise<boolean> {
-    if (isDeepStrictEqual(meaning(status), meaning(persisted.status))) return true;
+    if (jsonEqual(meaning(status), meaning(persisted.status))) return true;
     const ns = persisted.metadata?.namespace ?? 'default';
     const name = persisted.metadata?.name ?? '';
     try {

@@ -59,6 +59,21 @@ describe('PodMetricsSource', () => {
     assert.equal(source.matching(items, 'app in ('), items, 'a selector that does not parse filters nothing: the engine reports it');
   });
 
+  test('matching with the selected pods: unlabeled items only by those pods\' names, memoized per pods list', () => {
+    const { http } = counting(() => Promise.resolve({ items: [] }));
+    const source = new PodMetricsSource(http);
+    const item = (name: string, labels?: Record<string, string>) => ({ metadata: { name, ...(labels ? { labels } : {}) }, timestamp: '', window: '30s', containers: [] });
+    const items = [item('c'), item('a', { app: 'web' }), item('d'), item('b', { app: 'api' }), item('e')];
+    const pods = [{ metadata: { name: 'e' } }, { metadata: { name: 'c' } }, { metadata: { name: 'zz' } }];
+    const picked = source.matching(items, 'app=web', pods);
+    assert.deepEqual(picked.map((m) => m.metadata.name), ['c', 'a', 'e'], 'listing order; d is no selected pod');
+    assert.equal(source.matching(items, 'app=web', pods), picked, 'memoized for the same pods list');
+    const fewer = [{ metadata: { name: 'd' } }];
+    assert.deepEqual(source.matching(items, 'app=web', fewer).map((m) => m.metadata.name), ['a', 'd'], 'a new pods list is picked again');
+    assert.deepEqual(source.matching(items, 'app notin (web)', pods).map((m) => m.metadata.name), ['c', 'b', 'e'], 'set-based selectors too');
+    assert.deepEqual(source.matching(items, 'app=web', []).map((m) => m.metadata.name), ['a'], 'no pods: no unlabeled item');
+  });
+
   // The label index (candidates of one exact label) picks exactly what a scan of the listing picks, in listing order.
   const listing = [
     ['u1', undefined], ['w1', { app: 'web', tier: 'a' }], ['x1', { app: 'api' }], ['w2', { app: 'web', tier: 'b' }], ['u2', undefined],
@@ -74,6 +89,8 @@ describe('PodMetricsSource', () => {
       const source = new PodMetricsSource(http);
       const items = listing.map(([name, labels]) => ({ metadata: { name, ...(labels ? { labels: { ...labels } } : {}) }, timestamp: '', window: '30s', containers: [] }));
       assert.equal(source.matching(items, selector).map((m) => m.metadata.name).join(' '), want);
+      const everyPod = listing.map(([name]) => ({ metadata: { name } }));
+      assert.equal(new PodMetricsSource(http).matching(items, selector, everyPod).map((m) => m.metadata.name).join(' '), want, 'with every pod selected');
     });
   }
 });

@@ -4,8 +4,16 @@ import type { PodMetrics } from '../engine/inputs.ts';
 import { pathOf, type KubeHttp } from '../kube/http.ts';
 import { parseSelector, type Selector } from '../values/labels.ts';
 
-/** Index key of items without labels (the engine picks them by pod name): no label key holds a NUL. */
-const UNLABELED = '\0';
+interface Named { metadata: { name: string } }
+
+interface ListingIndex {
+  /** `key\0value` → positions of the labeled items with that label. */
+  byLabel: Map<string, number[]>;
+  labeled: number[];
+  /** Items without labels: the engine picks these by pod name. */
+  unlabeled: number[];
+  unlabeledByName: Map<string, number[]>;
+}
 
 export type PodMetricsResult = readonly PodMetrics[] | { error: string };
 
@@ -14,14 +22,18 @@ export class PodMetricsSource {
   readonly #maxAgeMs: number;
   readonly #now: () => number;
   readonly #entries = new Map<string, { at: number; result: Promise<PodMetricsResult> }>();
-  /** Per listing, the items each selector picks: every autoscaler of a namespace filters one listing. */
-  readonly #selected = new WeakMap<readonly PodMetrics[], Map<string, readonly PodMetrics[]>>();
   /**
-   * Per listing, the positions of the items with each label (`key\0value`; UNLABELED: items without
-   * labels): a selector then looks at its candidates only, so an evaluation costs the same whatever
-   * the namespace's size (one scan per listing, not one per autoscaler).
+   * Per listing, the items each selector picks, with the pods they were picked for (unlabeled items
+   * are picked by pod name): every autoscaler of a namespace filters one listing.
    */
-  readonly #byLabel = new WeakMap<readonly PodMetrics[], Map<string, number[]>>();
+  readonly #selected = new WeakMap<readonly PodMetrics[], Map<string, { pods: readonly Named[] | undefined; picked: readonly PodMetrics[] }>>();
+  /**
+   * Per listing, the positions of the labeled items with each label (`key\0value`) and of the
+   * unlabeled items by name: a selector then looks at its candidates only, so an
+   * evaluation costs the same whatever the namespace's size (one scan per listing, not one per
+   * autoscaler), whether or not the metrics API copies pod labels into its items.
+   */
+  readonly #index = new WeakMap<readonly PodMetrics[], ListingIndex>();
 
   /** maxAgeMs: how long one listing serves a namespace (the tick); keep it below the sync period. */
   constructor(http: KubeHttp, maxAgeMs = 5_000, now: () => number = Date.now) {
@@ -32,45 +44,47 @@ export class PodMetricsSource {
 
   /**
    * The items of a listing a selector can pick: those whose pod labels match, and those without
-   * labels (the engine picks these by pod name). The engine filters again with the same rule, so
-   * this changes the work per evaluation, never a decision.
+   * labels (the engine picks these by pod name): all of them, or, when `pods` (the pods the selector
+   * picks) is given, those named after one of them. Listing order is kept. The engine filters again
+   * with the same rule, so this changes the work per evaluation, never a decision.
    */
-  matching(items: readonly PodMetrics[], selector: string): readonly PodMetrics[] {
+  matching(items: readonly PodMetrics[], selector: string, pods?: readonly Named[]): readonly PodMetrics[] {
     let bySelector = this.#selected.get(items);
     if (!bySelector) {
       bySelector = new Map();
       this.#selected.set(items, bySelector);
     }
-    let picked = bySelector.get(selector);
-    if (!picked) {
-      let parsed: Selector;
-      try { parsed = parseSelector(selector); } catch { return items; } // the engine reports it
-      const exact = parsed.exactMatch?.();
-      if (exact) {
-        const index = this.#indexOf(items);
-        // Listing order kept: the candidates with the label, and the unlabeled items, merged by position.
-        const positions = [...(index.get(`${exact.key}\0${exact.value}`) ?? []), ...(index.get(UNLABELED) ?? [])].sort((a, b) => a - b);
-        picked = positions.map((i) => items[i]).filter((m): m is PodMetrics => m !== undefined && (!m.metadata.labels || parsed.matches(m.metadata.labels)));
-      } else {
-        picked = items.filter((m) => !m.metadata.labels || parsed.matches(m.metadata.labels));
-      }
-      bySelector.set(selector, picked);
-    }
+    const known = bySelector.get(selector);
+    if (known && known.pods === pods) return known.picked;
+    let parsed: Selector;
+    try { parsed = parseSelector(selector); } catch { return items; } // the engine reports it
+    const index = this.#indexOf(items);
+    const exact = parsed.exactMatch?.();
+    const unlabeled = pods ? pods.flatMap((p) => index.unlabeledByName.get(p.metadata.name) ?? []) : index.unlabeled;
+    const labeled = exact ? index.byLabel.get(`${exact.key}\0${exact.value}`) ?? [] : index.labeled;
+    const picked = [...labeled, ...unlabeled].sort((a, b) => a - b)
+      .map((i) => items[i])
+      .filter((m): m is PodMetrics => m !== undefined && (!m.metadata.labels || parsed.matches(m.metadata.labels)));
+    bySelector.set(selector, { pods, picked });
     return picked;
   }
 
-  #indexOf(items: readonly PodMetrics[]): Map<string, number[]> {
-    let index = this.#byLabel.get(items);
-    if (index) return index;
-    const built = new Map<string, number[]>();
-    index = built;
-    const add = (k: string, i: number): void => { const at = built.get(k); if (at) at.push(i); else built.set(k, [i]); };
+  #indexOf(items: readonly PodMetrics[]): ListingIndex {
+    const known = this.#index.get(items);
+    if (known) return known;
+    const index: ListingIndex = { byLabel: new Map(), labeled: [], unlabeled: [], unlabeledByName: new Map() };
+    const add = (m: Map<string, number[]>, k: string, i: number): void => { const at = m.get(k); if (at) at.push(i); else m.set(k, [i]); };
     items.forEach((m, i) => {
       const labels = m.metadata.labels;
-      if (!labels) { add(UNLABELED, i); return; }
-      for (const k in labels) add(`${k}\0${labels[k] ?? ''}`, i);
+      if (!labels) {
+        index.unlabeled.push(i);
+        add(index.unlabeledByName, m.metadata.name, i);
+        return;
+      }
+      index.labeled.push(i);
+      for (const k in labels) add(index.byLabel, `${k}\0${labels[k] ?? ''}`, i);
     });
-    this.#byLabel.set(items, index);
+    this.#index.set(items, index);
     return index;
   }
 
