@@ -156,9 +156,9 @@ export class Manager {
       },
       autoscaler: (ns, name) => this.#autoscalers.get(ns, name),
       mayAct: (key) => this.#mayAct(key),
-      selectorConflicts: (self, selector) => {
+      selectorConflicts: (self, selector, counted) => {
         const ns = self.metadata?.namespace ?? '';
-        return this.#selectors.conflicts(ns, self.metadata?.name ?? '', selector, () => this.#podsOf(ns, selector));
+        return this.#selectors.conflicts(ns, self.metadata?.name ?? '', selector, () => this.#podsOf(ns, selector), counted);
       },
       conflicts: (self) => {
         const ns = self.metadata?.namespace ?? '';

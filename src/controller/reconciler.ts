@@ -39,8 +39,11 @@ export interface ReconcilerDeps {
    * With --sharding, also that this replica still owns the key.
    */
   mayAct: (key: string) => boolean;
-  /** Records this autoscaler's selector; the other autoscalers selecting any of its pods (selector-conflicts.ts). */
-  selectorConflicts: (self: HorizontalAutoscaler, selector: string) => readonly string[];
+  /**
+   * Records this autoscaler's selector (and under OwnerReference the pods it counts); the other
+   * autoscalers counting any of its pods (selector-conflicts.ts).
+   */
+  selectorConflicts: (self: HorizontalAutoscaler, selector: string, counted?: readonly string[]) => readonly string[];
   /** Lint findings (src/lint) given the pods the target's selector picks (undefined: no selector). */
   lint?: (self: HorizontalAutoscaler, pods: readonly Pod[] | undefined, selector: string) => readonly Finding[];
   events: EventRecorder;
@@ -96,6 +99,14 @@ function meaningOf(s: HorizontalAutoscalerStatus): unknown {
   const { lastDecision, recommendations, ...rest } = s;
   const { time: _time, ...decision } = lastDecision ?? { time: '' };
   return { ...rest, decision, recommended: (recommendations ?? []).map((r) => r.replicas).sort((a, b) => a - b) };
+}
+
+/** Under selectionStrategy OwnerReference with ownership resolved, the names of the pods that count. */
+function ownedPods(s: Gathered['snapshot']): string[] | undefined {
+  const ownership = s.podOwnership;
+  if (s.autoscaler.spec.selectionStrategy !== 'OwnerReference' || !ownership || 'error' in ownership) return undefined;
+  const notOwned = new Set(ownership.notOwned);
+  return s.pods.filter((p) => !notOwned.has(p.metadata.name)).map((p) => p.metadata.name);
 }
 
 export class Reconciler {
@@ -191,7 +202,7 @@ export class Reconciler {
         const snapshot = g.snapshot;
         snapshot.targetConflicts = this.#d.conflicts(autoscaler);
         const selector = 'error' in snapshot.scale ? '' : snapshot.scale.status?.selector ?? '';
-        if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector);
+        if (selector !== '') snapshot.selectorConflicts = this.#d.selectorConflicts(autoscaler, selector, ownedPods(snapshot));
         if (this.#d.lint) snapshot.lint = this.#d.lint(autoscaler, selector !== '' ? snapshot.pods : undefined, selector);
         // The controller-wide defaults (--tolerance, --downscale-stabilization, ...) the engine applies
         // where the object does not set its own.

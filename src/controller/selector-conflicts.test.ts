@@ -48,3 +48,32 @@ test('a selector that does not parse is not recorded (the engine reports it)', (
   assert.deepEqual(r.conflicts('ns', 'a', 'app in (', () => shared), []);
   assert.equal(r.size, 0);
 });
+
+// selectionStrategy OwnerReference: an autoscaler counts the pods its target owns, and conflicts over those only.
+test('OwnerReference: overlapping selectors whose targets own different pods do not conflict', () => {
+  const r = new SelectorRegistry();
+  // Two Deployments' pods share app=shop; a owns a-1, b owns b-1.
+  assert.deepEqual(r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1']), []);
+  assert.deepEqual(r.conflicts('ns', 'b', 'app=shop', () => shared, ['b-1']), [], 'a counts a-1 only');
+  assert.deepEqual(r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1']), [], 'b counts b-1 only');
+});
+
+test('OwnerReference next to LabelSelector: the one counting every matching pod conflicts with both sides', () => {
+  const r = new SelectorRegistry();
+  r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1']);
+  assert.deepEqual(r.conflicts('ns', 'wide', 'app=shop', () => shared), ['ns/a'], 'wide counts a-1, which a counts');
+  assert.deepEqual(r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1']), ['ns/wide'], 'a counts a-1, which wide\'s selector picks');
+  assert.deepEqual(r.conflicts('ns', 'b', 'tier=b', () => shared.filter((p) => p.metadata.labels?.tier === 'b'), ['b-1']), ['ns/wide'], 'b-1 is counted by wide (LabelSelector), never by a');
+});
+
+test('OwnerReference: a change in the pods an autoscaler counts is seen by the others', () => {
+  const r = new SelectorRegistry();
+  r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1']);
+  assert.deepEqual(r.conflicts('ns', 'b', 'app=shop', () => shared, ['b-1']), []);
+  r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1', 'b-1']); // a's target now owns b-1 as well
+  assert.deepEqual(r.conflicts('ns', 'b', 'app=shop', () => shared, ['b-1']), ['ns/a']);
+  r.conflicts('ns', 'a', 'app=shop', () => shared, ['a-1']);
+  assert.deepEqual(r.conflicts('ns', 'b', 'app=shop', () => shared, ['b-1']), []);
+  r.conflicts('ns', 'a', 'app=shop', () => shared); // back to LabelSelector (or ownership not resolved)
+  assert.deepEqual(r.conflicts('ns', 'b', 'app=shop', () => shared, ['b-1']), ['ns/a']);
+});

@@ -2,11 +2,26 @@
 // another autoscaler of the namespace, neither may scale (both would act on the same pods). As
 // upstream's hpaSelectors map: an autoscaler's selector is recorded on each of its passes, once its
 // target's scale has been read (before that it selects nothing), and dropped when it is deleted.
+// An autoscaler with selectionStrategy OwnerReference counts only the pods its target owns, and
+// conflicts only over those: two such autoscalers whose selectors overlap but whose targets own
+// different pods both scale (the point of the strategy, KEP-5325; upstream v1.36.3 has no such
+// field). Its recorded pods are those of its last pass, as its selector is upstream's: a pod its
+// target gains later counts from its next pass on.
 import type { Pod } from '../engine/inputs.ts';
 import { parseSelector, type Selector } from '../values/labels.ts';
 import { NamespaceMemo } from './namespace-memo.ts';
 
-interface Recorded { text: string; selector: Selector }
+interface Recorded {
+  text: string;
+  selector: Selector;
+  /**
+   * Under OwnerReference, the pods it counted at its last pass (those its target owns): it conflicts
+   * over these only. Undefined: every pod the selector picks (LabelSelector, as upstream).
+   */
+  counted: ReadonlySet<string> | undefined;
+  /** counted as one text, to see a change. */
+  countedKey: string;
+}
 
 export class SelectorRegistry {
   /** namespace → autoscaler name → its target's selector. */
@@ -15,24 +30,30 @@ export class SelectorRegistry {
   readonly #memo = new NamespaceMemo<readonly string[]>();
 
   /**
-   * Records `name`'s selector and returns the other autoscalers ("namespace/name", sorted) whose
-   * selectors pick at least one of `pods` (the pods `selectorText` picks).
+   * Records `name`'s selector and returns the other autoscalers ("namespace/name", sorted) that count
+   * at least one of the pods `name` counts: `pods` (the pods `selectorText` picks), or under
+   * selectionStrategy OwnerReference those of them named in `counted` (the pods its target owns).
    */
-  conflicts(namespace: string, name: string, selectorText: string, pods: () => readonly Pod[]): readonly string[] {
+  conflicts(namespace: string, name: string, selectorText: string, pods: () => readonly Pod[], counted?: readonly string[]): readonly string[] {
     let parsed: Selector;
     try { parsed = parseSelector(selectorText); } catch { return []; } // the engine reports InvalidSelector
     let names = this.#byNamespace.get(namespace);
     if (!names) { names = new Map(); this.#byNamespace.set(namespace, names); }
-    if (names.get(name)?.text !== selectorText) {
-      names.set(name, { text: selectorText, selector: parsed });
+    const countedKey = counted ? `\0${[...counted].sort().join('\0')}` : '';
+    const known = names.get(name);
+    if (known?.text !== selectorText || known.countedKey !== countedKey) {
+      names.set(name, { text: selectorText, selector: parsed, counted: counted ? new Set(counted) : undefined, countedKey });
       this.#memo.touch(namespace);
     }
     const others = names;
     return this.#memo.get(namespace, `${name}\0${selectorText}`, () => {
-      const mine = pods();
+      const own = others.get(name)?.counted;
+      const mine = own ? pods().filter((p) => own.has(p.metadata.name)) : pods();
       const out: string[] = [];
-      for (const [other, { selector }] of others) {
-        if (other !== name && mine.some((p) => selector.matches(p.metadata.labels))) out.push(`${namespace}/${other}`);
+      for (const [other, theirs] of others) {
+        if (other === name) continue;
+        const countsAny = mine.some((p) => (theirs.counted ? theirs.counted.has(p.metadata.name) : theirs.selector.matches(p.metadata.labels)));
+        if (countsAny) out.push(`${namespace}/${other}`);
       }
       return out.sort();
     });

@@ -254,4 +254,26 @@ spec:
     const message = (await getHza('amb-a')).status?.conditions?.find((c) => c.type === 'ScalingActive')?.message;
     assert.equal(message, `pods by selector shared=ours are controlled by multiple HPAs: [${ns}/amb-a ${ns}/amb-b]`);
   });
+
+  test('selectionStrategy OwnerReference: two autoscalers whose selectors overlap but whose targets own different pods both scale', async () => {
+    // Two Deployments with the same selector: each ReplicaSet owns its own pods, every pod matches both.
+    const twin = (name: string) => admin.post(`/apis/apps/v1/namespaces/${ns}/deployments`, {
+      metadata: { name }, spec: { replicas: 2, selector: { matchLabels: { shared: 'owned' } }, template: { metadata: { labels: { shared: 'owned', app: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    cp.metrics.setExternalMetric(ns, 'own_jobs', [{ labels: {}, value: '100' }]);
+    const metrics = [external('own_jobs', { type: 'AverageValue', averageValue: '1' })];
+    await Promise.all([twin('own-a'), twin('own-b')]);
+    await eventually('both Deployments\' pods', async () => {
+      const pods = await admin.get<{ items: unknown[] }>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'shared=owned' });
+      return pods.items.length === 4 ? true : undefined;
+    });
+    await Promise.all(['own-a', 'own-b'].map((name) => hza(name, { metrics, maxReplicas: 3, selectionStrategy: 'OwnerReference' })));
+    for (const name of ['own-a', 'own-b']) {
+      await eventually(`${name} to scale to its maximum`, async () => ((await replicas(name)) === 3 ? true : undefined));
+    }
+    for (const name of ['own-a', 'own-b']) {
+      const reasons = ((await getHza(name)).status?.conditions ?? []).map((c) => c.reason);
+      assert.ok(!reasons.includes('AmbiguousSelector'), `${name}: ${JSON.stringify(reasons)}`);
+    }
+  });
 });

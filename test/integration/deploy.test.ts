@@ -6,15 +6,13 @@
 // helm is built from its Go module by tools/helm/build.sh (run in before(); quick when cached).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { UPSTREAM_DEFAULTS } from '../../src/api/defaults.ts';
 import type { HorizontalAutoscaler, HorizontalAutoscalerSpec } from '../../src/api/types.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -25,109 +23,29 @@ import { startController, type RunningController } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { controlPlaneSuiteOptions, createTestNamespace, startSuiteControlPlane } from '../support/control-plane.ts';
 import { eventually } from '../support/eventually.ts';
+import {
+  byKey, CHART, find, Helm, keyOf, kustomize, repo, withoutHelmAdditions,
+  type Container, type DeploymentObject, type K8sObject, type PodSpec, type Rule, type RoleObject,
+} from '../support/manifests.ts';
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const repo = (p: string): string => join(ROOT, p);
 
 const NS = 'kscale-system';
 const SA = 'kscale-controller';
 const SA_USER = `system:serviceaccount:${NS}:${SA}`;
 const RELEASE = 'kscale';
-const CHART = repo('deploy/chart/kscale');
 
-/**
- * What Helm adds that the kustomize base does not have, and so the only differences the comparison
- * ignores (each must be present on the Helm side with exactly this value, then is removed):
- * three labels in every object's metadata.labels, and the CRD's keep annotation.
- */
-const HELM_LABELS: Record<string, string> = {
-  'helm.sh/chart': 'kscale-0.1.0',
-  'app.kubernetes.io/managed-by': 'Helm',
-  'app.kubernetes.io/version': '0.1.0',
+// ---------------------------------------------------------------- rendering (test/support/manifests.ts)
+
+let helmCli: Helm | undefined;
+async function helm(args: string[], kubeconfig?: string): Promise<string> {
+  assert.ok(helmCli, 'helm is opened in before()');
+  return helmCli.run(args, kubeconfig);
+}
+const helmTemplate = async (sets: string[] = [], release = RELEASE): Promise<K8sObject[]> => {
+  assert.ok(helmCli, 'helm is opened in before()');
+  return helmCli.template(sets, release, NS);
 };
-const HELM_CRD_ANNOTATIONS: Record<string, string> = { 'helm.sh/resource-policy': 'keep' };
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
-interface Rule { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }
-interface RoleObject extends K8sObject { rules: Rule[] }
-interface Container {
-  name: string; image: string; args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
-  securityContext?: Record<string, unknown>; resources?: unknown; livenessProbe?: unknown; readinessProbe?: unknown;
-  ports?: { name: string; containerPort: number }[];
-}
-interface PodSpec {
-  containers: Container[]; securityContext?: Record<string, unknown>; serviceAccountName?: string; automountServiceAccountToken?: boolean;
-  nodeSelector?: Record<string, string>; tolerations?: unknown[]; affinity?: unknown; topologySpreadConstraints?: unknown[];
-}
-interface DeploymentObject extends K8sObject {
-  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
-}
-
-// ---------------------------------------------------------------- rendering
-
-function parseYamlStream(text: string): K8sObject[] {
-  const out: K8sObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join('; '));
-    const o = doc.toJS() as K8sObject | null;
-    if (o) out.push(o);
-  }
-  return out;
-}
-
-async function kustomize(dir: string): Promise<K8sObject[]> {
-  const { stdout } = await run(binaryPath('kubectl'), ['kustomize', repo(dir)], { maxBuffer: 64 << 20 });
-  return parseYamlStream(stdout);
-}
-
-let helmBin = '';
-let helmHome = '';
-async function helm(args: string[], kubeconfig = join(helmHome, 'none')): Promise<string> {
-  // A private HELM_*_HOME: nothing is read from or written to the user's helm configuration.
-  const env = { ...process.env, HELM_CONFIG_HOME: join(helmHome, 'config'), HELM_CACHE_HOME: join(helmHome, 'cache'), HELM_DATA_HOME: join(helmHome, 'data'), KUBECONFIG: kubeconfig };
-  try {
-    const { stdout, stderr } = await run(helmBin, args, { env, maxBuffer: 64 << 20 });
-    return stdout + stderr;
-  } catch (e) {
-    const err = e as Error & { stdout?: string; stderr?: string };
-    throw new Error(`helm ${args.join(' ')} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
-  }
-}
-const helmTemplate = async (sets: string[] = [], release = RELEASE): Promise<K8sObject[]> =>
-  parseYamlStream(await helm(['template', release, CHART, '--namespace', NS, ...sets]));
-
-const keyOf = (o: K8sObject): string => `${o.apiVersion} ${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`;
-const byKey = (objs: K8sObject[]): Map<string, K8sObject> => new Map(objs.map((o) => [keyOf(o), o]));
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it expects
-function find<T extends K8sObject = K8sObject>(objs: K8sObject[], kind: string, name?: string): T {
-  const o = objs.find((x) => x.kind === kind && (name === undefined || x.metadata.name === name));
-  assert.ok(o, `no ${kind}${name ? ` ${name}` : ''} among ${objs.map(keyOf).join(', ')}`);
-  return o as T;
-}
-
-/** The Helm object without exactly the fields Helm adds (asserting they were there with the expected values). */
-function withoutHelmAdditions(o: K8sObject): K8sObject {
-  const copy = structuredClone(o);
-  const without = (m: Record<string, string> | undefined, added: Record<string, string>, what: string): Record<string, string> => {
-    for (const [k, v] of Object.entries(added)) assert.equal(m?.[k], v, `${keyOf(o)}: ${what} ${k}`);
-    return Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => !(k in added)));
-  };
-  if (o.kind === 'CustomResourceDefinition') {
-    // Emitted as generated (labels included), plus the keep annotation.
-    const annotations = without(copy.metadata.annotations, HELM_CRD_ANNOTATIONS, 'annotation');
-    if (Object.keys(annotations).length > 0) copy.metadata.annotations = annotations; else delete copy.metadata.annotations;
-  } else {
-    copy.metadata.labels = without(copy.metadata.labels, HELM_LABELS, 'label');
-  }
-  return copy;
-}
 
 /** The API path of a rendered object (the kinds the manifests contain). */
 function objectPath(o: K8sObject): string {
@@ -245,8 +163,7 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
   before(async () => {
     // Idempotent and quick once cached; builds helm from its Go module the first time (about 1.5 min).
     await run('bash', [repo('tools/helm/build.sh')], { maxBuffer: 16 << 20 });
-    helmBin = (await run('bash', [repo('tools/helm/build.sh'), '--print-path'])).stdout.trim();
-    helmHome = await mkdtemp(join(tmpdir(), 'kscale-helm-'));
+    helmCli = await Helm.open();
     [base, chart] = await Promise.all([kustomize('deploy/base'), helmTemplate()]);
     cp = await startSuiteControlPlane({ controllerManager: true, auditPolicy: AUDIT_POLICY });
     auditLog = join(cp.workDir, 'logs', 'audit.log');
@@ -258,7 +175,7 @@ describe('deploy: kustomize base, Prometheus overlay and Helm chart on a real co
     await controller?.stop();
     await readier?.stop();
     await cp.stop();
-    if (helmHome) await rm(helmHome, { recursive: true, force: true });
+    await helmCli?.close();
     if (savedPodNamespace === undefined) delete process.env.POD_NAMESPACE; else process.env.POD_NAMESPACE = savedPodNamespace;
   });
 

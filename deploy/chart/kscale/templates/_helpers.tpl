@@ -54,9 +54,22 @@ app.kubernetes.io/component: controller
 {{- if and (not (kindIs "invalid" .)) (ne (toString .) "") }}true{{ end }}
 {{- end }}
 
-{{/* The container's arguments: `run` and the flags whose values differ from the controller's defaults. */}}
+{{/* replicaCount, or when unset: 2 (one acts, one waits with warm caches), 3 with sharding as
+   deploy/overlays/sharding. */}}
+{{- define "kscale.replicas" -}}
+{{- if kindIs "invalid" .Values.replicaCount }}{{ ternary 3 2 .Values.sharding.enabled }}{{ else }}{{ .Values.replicaCount }}{{ end }}
+{{- end }}
+
+{{/* The container's arguments: `run` and the flags whose values differ from the controller's defaults.
+   With sharding, `run --sharding=true` as deploy/overlays/sharding: --leader-elect keeps its default
+   (true), which --sharding needs, and --leader-election-id then names the group of member Leases. */}}
 {{- define "kscale.args" -}}
-{{- $args := list "run" (printf "--leader-elect=%t" .Values.leaderElection.enabled) }}
+{{- $args := list "run" }}
+{{- if .Values.sharding.enabled }}
+{{- $args = append $args "--sharding=true" }}
+{{- else }}
+{{- $args = append $args (printf "--leader-elect=%t" .Values.leaderElection.enabled) }}
+{{- end }}
 {{- $lease := include "kscale.controllerName" . }}
 {{- if and .Values.leaderElection.enabled (ne $lease "kscale-controller") }}
 {{- $args = append $args (printf "--leader-election-id=%s" $lease) }}
