@@ -6,6 +6,8 @@ import type { ControllerDefaults } from '../api/defaults.ts';
 import { parseGoDuration } from '../engine/duration.ts';
 import type { ExternalMetricValue, MetricValue, Pod, PodMetrics, Scale } from '../engine/inputs.ts';
 import { isQuantity } from '../values/quantity.ts';
+import type { PodOwnership } from '../engine/pod-selection.ts';
+import type { RolloutState } from '../engine/rollout.ts';
 import type { MetricFetch, Snapshot } from '../engine/snapshot.ts';
 import { SnapshotError } from './snapshot-error.ts';
 
@@ -15,7 +17,7 @@ export { parseSnapshotText } from './snapshot-yaml.ts';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const KNOWN_KEYS = ['autoscaler', 'scale', 'pods', 'podMetrics', 'metricValues', 'customMetrics', 'externalMetrics', 'metricErrors', 'now', 'config'];
+const KNOWN_KEYS = ['autoscaler', 'scale', 'pods', 'podMetrics', 'metricValues', 'customMetrics', 'externalMetrics', 'metricErrors', 'podOwnership', 'rollout', 'now', 'config'];
 
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -283,6 +285,47 @@ function readMetricValues(c: Checker, v: unknown): (MetricFetch | null)[] | unde
   });
 }
 
+/** A list of pod names (podOwnership.notOwned, rollout.old and surge); missing is an empty list unless required. */
+function podNames(c: Checker, v: unknown, path: string, required: boolean): string[] {
+  if (v === undefined || v === null) { if (required) c.add(path, 'required (a list of pod names)'); return []; }
+  if (!Array.isArray(v)) { c.add(path, `must be a list of pod names, got ${show(v)}`); return []; }
+  v.forEach((n: unknown, i) => { if (typeof n !== 'string' || n === '') c.add(`${path}[${i}]`, `must be a pod name (a string), got ${show(n)}`); });
+  return v.filter((n): n is string => typeof n === 'string');
+}
+
+const unknownFields = (c: Checker, o: Obj, path: string, known: readonly string[]): void => {
+  for (const k of Object.keys(o)) if (!known.includes(k)) c.add(`${path}.${k}`, `unknown field (expected one of ${known.join(', ')})`);
+};
+
+/** podOwnership (selectionStrategy OwnerReference, engine/pod-selection.ts): {owner, notOwned} or {error}. */
+function readPodOwnership(c: Checker, v: unknown): PodOwnership | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) { c.add('podOwnership', `must be {owner: "Kind/name", notOwned: [pod names]} or {error: "..."}, got ${show(v)}`); return undefined; }
+  if (v.error !== undefined) {
+    if (v.owner !== undefined || v.notOwned !== undefined) c.add('podOwnership', 'must be either {error} or {owner, notOwned}, not both');
+    c.string(v.error, 'podOwnership.error', true);
+    return { error: typeof v.error === 'string' ? v.error : '' };
+  }
+  unknownFields(c, v, 'podOwnership', ['owner', 'notOwned']);
+  c.string(v.owner, 'podOwnership.owner', true);
+  return { owner: typeof v.owner === 'string' ? v.owner : '', notOwned: podNames(c, v.notOwned, 'podOwnership.notOwned', true) };
+}
+
+/** rollout (rollout.policy ExcludeSurge, engine/rollout.ts): the target's rollout as the controller saw it. */
+function readRollout(c: Checker, v: unknown): RolloutState | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) { c.add('rollout', `must be an object {workload, reason, desiredReplicas, old, surge}, got ${show(v)}`); return undefined; }
+  unknownFields(c, v, 'rollout', ['workload', 'reason', 'desiredReplicas', 'old', 'surge']);
+  c.string(v.workload, 'rollout.workload', true);
+  c.string(v.reason, 'rollout.reason', true);
+  c.int(v.desiredReplicas, 'rollout.desiredReplicas', { required: true, min: 0 });
+  return {
+    workload: typeof v.workload === 'string' ? v.workload : '', reason: typeof v.reason === 'string' ? v.reason : '',
+    desiredReplicas: typeof v.desiredReplicas === 'number' ? v.desiredReplicas : 0,
+    old: podNames(c, v.old, 'rollout.old', false), surge: podNames(c, v.surge, 'rollout.surge', false),
+  };
+}
+
 const secondsOf = (c: Checker, v: unknown, path: string): number | undefined => {
   if (v === undefined) return undefined;
   if (typeof v === 'number' && v >= 0) return v;
@@ -336,6 +379,8 @@ export function toSnapshot(raw: unknown): Snapshot {
       else metricErrors[Number(k)] = v;
     }
   }
+  const podOwnership = readPodOwnership(c, raw.podOwnership);
+  const rollout = readRollout(c, raw.rollout);
   const config = readConfig(c, raw.config);
   if (c.problems.length > 0) throw new SnapshotError(c.problems);
 
@@ -351,6 +396,8 @@ export function toSnapshot(raw: unknown): Snapshot {
     customMetrics: c.list(raw.customMetrics, 'customMetrics') as unknown as MetricValue[],
     externalMetrics: c.list(raw.externalMetrics, 'externalMetrics') as unknown as ExternalMetricValue[],
     metricErrors,
+    ...(podOwnership ? { podOwnership } : {}),
+    ...(rollout ? { rollout } : {}),
     now: Date.parse(raw.now as string),
     ...(config ? { config } : {}),
   };

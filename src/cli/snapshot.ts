@@ -1,5 +1,6 @@
 // `kscale snapshot NAMESPACE/NAME`: captures what the controller would read for one decision (the
-// autoscaler, the target's scale, the selected pods, the metrics) from a live cluster, and prints
+// autoscaler, the target's scale, the selected pods, the metrics, and — when the spec asks for them —
+// the pods' ownership and the target's rollout, from the workloads) from a live cluster, and prints
 // it in the `kscale decide -f` format, so a decision can be replayed, shared and explained offline.
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -14,6 +15,7 @@ import { KubeHttp, pathOf } from '../kube/http.ts';
 import { Discovery, ScaleClient } from '../kube/scale.ts';
 import { PodMetricsSource } from '../metrics/pod-metrics.ts';
 import { UsageError, type CommandIO } from './io.ts';
+import { snapshotTargetPods } from './snapshot-workloads.ts';
 import { snapshotUsage } from './usages.ts';
 
 type Obj = Record<string, unknown>;
@@ -44,6 +46,14 @@ function trimPod(p: Pod): Pod {
       conditions: (status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) })),
     },
   };
+}
+
+/** The pods the selector picks, as the controller's pod source gives them (all when it does not parse: the engine says why). */
+function selectedPods(pods: readonly Pod[], selector: string | undefined): readonly Pod[] {
+  if (selector === undefined) return pods;
+  let parsed: Selector;
+  try { parsed = parseSelector(selector); } catch { return pods; }
+  return pods.filter((p) => parsed.matches(p.metadata.labels ?? {}));
 }
 
 /** The autoscaler without server bookkeeping (managedFields and the like). */
@@ -82,6 +92,8 @@ export function snapshotDocument(s: Snapshot): Obj {
     ...(s.customMetrics && s.customMetrics.length > 0 ? { customMetrics: s.customMetrics } : {}),
     ...(s.externalMetrics && s.externalMetrics.length > 0 ? { externalMetrics: s.externalMetrics } : {}),
     ...(s.metricErrors && Object.keys(s.metricErrors).length > 0 ? { metricErrors: s.metricErrors } : {}),
+    ...(s.podOwnership ? { podOwnership: s.podOwnership } : {}),
+    ...(s.rollout ? { rollout: s.rollout } : {}),
   };
 }
 
@@ -129,8 +141,10 @@ export async function snapshotCommand(args: string[], io: CommandIO, now: () => 
       throw new UsageError(`cannot list pods in ${namespace}: ${(e as Error).message}`);
     }
     const discovery = new Discovery(http);
+    const targetPods = await snapshotTargetPods(http, autoscaler, (t) => { io.err(t); });
     const { snapshot } = await gather({
-      http, discovery, scales: new ScaleClient(http, discovery), podMetrics: new PodMetricsSource(http), pods: () => pods,
+      http, discovery, scales: new ScaleClient(http, discovery), podMetrics: new PodMetricsSource(http),
+      pods: (_ns, selector) => selectedPods(pods, selector), ...(targetPods ? { targetPods } : {}),
     }, autoscaler, now());
     const doc = snapshotDocument(snapshot);
     io.out(v.output === 'json' ? JSON.stringify(doc, null, 2) + '\n' : `# kscale snapshot ${namespace}/${name}\n${stringify(doc, { lineWidth: 0 })}`);

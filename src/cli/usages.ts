@@ -16,7 +16,8 @@ Prints the decision kscale would make for a snapshot of Kubernetes objects.
   -f, --filename FILE   snapshot in YAML or JSON ("-" reads standard input)
   -o, --output FORMAT   json (default) or text
 The snapshot holds: autoscaler, scale, pods, podMetrics, metricValues (one entry per spec.metrics entry),
-now, config. The older flat customMetrics/externalMetrics/metricErrors lists are still read.
+now, config; podOwnership (selectionStrategy OwnerReference) and rollout (rollout.policy ExcludeSurge)
+when the spec reads them. The older flat customMetrics/externalMetrics/metricErrors lists are still read.
 See examples/decide/ for worked examples.`;
 
 export const decideLiveUsage = `${decideUsage}
@@ -93,8 +94,9 @@ See docs/simulate.md and examples/traces/.`;
 export const snapshotUsage = `Usage: kscale snapshot NAMESPACE/NAME [--kubeconfig FILE] [--context NAME] [--server URL] [-o yaml|json]
 
 Reads what one decision of the HorizontalAutoscaler NAMESPACE/NAME needs from the cluster (the
-autoscaler, its target's scale, the selected pods, their metrics) and prints it as a snapshot
-for \`kscale decide -f\`.
+autoscaler, its target's scale, the selected pods, their metrics; for OwnerReference and
+ExcludeSurge, the pods' ownership and the rollout, from the namespace's Deployments, ReplicaSets and
+StatefulSets) and prints it as a snapshot for \`kscale decide -f\`.
       --kubeconfig FILE  kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)
       --context NAME     kubeconfig context
       --server URL       API server URL without credentials, e.g. http://127.0.0.1:8001 (kubectl proxy)

@@ -6,6 +6,7 @@ import type { CrossVersionObjectReference } from '../api/types.ts';
 import type { Pod } from '../engine/inputs.ts';
 import { resolveOwnership, targetUid } from './ownership.ts';
 import { byAge, rolloutState } from './rollout-state.ts';
+import { listLookup } from './workload-list.ts';
 import { REVISION, slimWorkload, type Workload, type WorkloadLookup } from './workloads.ts';
 
 const NS = 'default';
@@ -24,13 +25,7 @@ function workload(kind: Workload['kind'], name: string, o: { uid?: string; owner
 }
 
 /** A lookup over plain lists, as the caches answer. */
-function lookup(...objs: Workload[]): WorkloadLookup {
-  const find = (kind: string) => (ns: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name);
-  return {
-    deployment: find('Deployment'), statefulSet: find('StatefulSet'), replicaSet: find('ReplicaSet'),
-    replicaSetsOwnedBy: (ns, uid) => objs.filter((o) => o.kind === 'ReplicaSet' && o.metadata.namespace === ns && o.metadata.ownerReferences?.some((r) => r.uid === uid)),
-  };
-}
+const lookup = (...objs: Workload[]): WorkloadLookup => listLookup(objs);
 
 function pod(name: string, owner?: { kind: string; name: string; uid: string }, o: { created?: string; phase?: string; deleting?: boolean; hash?: string } = {}): Pod {
   return {

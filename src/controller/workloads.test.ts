@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ResilientInformer } from './informer.ts';
-import { WorkloadCaches, type WorkloadCache } from './workloads.ts';
+import { listLookup } from './workload-list.ts';
+import { slimWorkload, WorkloadCaches, type WorkloadCache, type WorkloadLookup } from './workloads.ts';
 
 /** An informer stand-in: a map and the handlers, fed by hand in the order the real one calls them. */
 class FakeCache implements WorkloadCache {
@@ -22,9 +23,9 @@ class FakeCache implements WorkloadCache {
   }
 }
 
-const rs = (name: string, owner: string | undefined, rv: string): KubernetesObject => ({
+const rs = (name: string, owner: string | undefined, rv: string, namespace = 'ns'): KubernetesObject => ({
   apiVersion: 'apps/v1', kind: 'ReplicaSet',
-  metadata: { name, namespace: 'ns', uid: `${name}-uid`, resourceVersion: rv, managedFields: [{}], ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: owner, uid: `${owner}-uid`, controller: true }] } : {}) },
+  metadata: { name, namespace, uid: `${name}-uid`, resourceVersion: rv, managedFields: [{}], ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: owner, uid: `${owner}-uid`, controller: true }] } : {}) },
   spec: { replicas: 2, template: { metadata: { labels: { app: 'web' } } } },
   status: { replicas: 2, fullyLabeledReplicas: 2 },
 } as KubernetesObject);
@@ -52,4 +53,29 @@ test('WorkloadCaches: slimmed objects, ReplicaSets by owner uid through add, upd
   caches.get('deployments')?.emit('add', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns', uid: 'web-uid', generation: 3 }, spec: { replicas: 5, strategy: {} }, status: { observedGeneration: 2, replicas: 6, conditions: [{}] } } as KubernetesObject);
   assert.deepEqual(w.deployment('ns', 'web'), { kind: 'Deployment', metadata: { name: 'web', namespace: 'ns', uid: 'web-uid', generation: 3 }, spec: { replicas: 5 }, status: { observedGeneration: 2, replicas: 6 } });
   assert.equal(w.synced, true);
+});
+
+test('listLookup (kscale snapshot\'s lookup over plain lists) answers as the caches do', () => {
+  const objects: Record<string, KubernetesObject[]> = {
+    deployments: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns', uid: 'web-uid', generation: 2 }, spec: { replicas: 3 }, status: { replicas: 4 } } as KubernetesObject],
+    replicasets: [rs('web-1', 'web', '1'), rs('web-2', 'web', '2'), rs('other-1', 'other', '3'), rs('bare', undefined, '4'),
+      // An owner reference without a uid: indexed under nothing, so owned by no one.
+      { ...rs('ghost-1', undefined, '6'), metadata: { name: 'ghost-1', namespace: 'ns', uid: 'ghost-1-uid', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ghost' } as never] } }, rs('web-x', 'web', '5', 'ns2')],
+    statefulsets: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'ns', uid: 'db-uid' }, spec: { replicas: 1 }, status: { currentRevision: 'a', updateRevision: 'b' } } as KubernetesObject],
+  };
+  const kinds = { deployments: 'Deployment', replicasets: 'ReplicaSet', statefulsets: 'StatefulSet' } as const;
+  const fakes = new Map<string, FakeCache>();
+  const caches = new WorkloadCaches((_kind, plural) => { const c = new FakeCache(); fakes.set(plural, c); return c; });
+  for (const [plural, os] of Object.entries(objects)) for (const o of os) fakes.get(plural)?.emit('add', structuredClone(o));
+  const listed = listLookup(Object.entries(objects).flatMap(([plural, os]) => os.map((o) => slimWorkload(kinds[plural as keyof typeof kinds], o))));
+  for (const [ns, name] of [['ns', 'web'], ['ns', 'db'], ['ns', 'web-1'], ['ns', 'bare'], ['ns2', 'web-x'], ['ns', 'nope']] as const) {
+    assert.deepEqual(listed.deployment(ns, name), caches.deployment(ns, name), `deployment ${ns}/${name}`);
+    assert.deepEqual(listed.statefulSet(ns, name), caches.statefulSet(ns, name), `statefulSet ${ns}/${name}`);
+    assert.deepEqual(listed.replicaSet(ns, name), caches.replicaSet(ns, name), `replicaSet ${ns}/${name}`);
+  }
+  const owned = (l: WorkloadLookup, ns: string, uid: string): string[] => l.replicaSetsOwnedBy(ns, uid).map((r) => r.metadata.name).sort();
+  for (const [ns, uid] of [['ns', 'web-uid'], ['ns', 'other-uid'], ['ns2', 'web-uid'], ['ns', ''], ['ns', 'nope']] as const) {
+    assert.deepEqual(owned(listed, ns, uid), owned(caches, ns, uid), `owned by ${ns}/${uid}`);
+  }
+  assert.deepEqual(owned(listed, 'ns', 'web-uid'), ['web-1', 'web-2']);
 });

@@ -14,6 +14,11 @@ import type { HorizontalAutoscaler } from '../../src/api/types.ts';
 import { startPodReadier, type ControlPlane } from '../../src/controlplane/index.ts';
 import { CONTROLLERS } from '../../src/controlplane/flags.ts';
 import { parseConfig } from '../../src/config.ts';
+import { decideLiveCommand } from '../../src/cli/decide-live.ts';
+import type { CommandIO } from '../../src/cli/io.ts';
+import { snapshotCommand } from '../../src/cli/snapshot.ts';
+import { targetPods } from '../../src/controller/target-pods.ts';
+import type { Pod, Scale } from '../../src/engine/inputs.ts';
 import { KubeHttp } from '../../src/kube/http.ts';
 import { startController, type RunningController } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -128,5 +133,44 @@ describe('selectionStrategy on a real control plane', controlPlaneSuiteOptions()
     const status = (await admin.get<HorizontalAutoscaler>(`${KSCALE}/namespaces/${namespaces.owners}/horizontalautoscalers/web`)).status;
     assert.equal(status?.conditions?.find((c) => c.type === 'ScalingActive')?.status, 'True');
     assert.equal(status?.desiredReplicas, 2);
+  });
+
+  // Issue: the CLI built its snapshot without the workloads, so OwnerReference fell back to "every pod
+  // counts" there while the controller left the foreign pods out. Now the snapshot carries the
+  // ownership the controller's own caches give, and the live decision is the controller's.
+  test('`kscale snapshot` and `kscale decide NS/NAME` leave out the foreign pods as the controller does', async () => {
+    const ns = namespaces.owners;
+    const io = (): CommandIO & { stdout: string; stderr: string } => {
+      const o = { stdout: '', stderr: '', out: (t: string) => { o.stdout += t; }, err: (t: string) => { o.stderr += t; }, readStdin: () => Promise.resolve('') };
+      return o;
+    };
+    const flags = ['--kubeconfig', cp.kubeconfigPath];
+    // The pods web does not own, from the API server: reports' two and the Job's one.
+    const pods = (await admin.get<{ items: (PodItem & Pod)[] }>(`/api/v1/namespaces/${ns}/pods`, { labelSelector: 'app=shop' })).items.filter((p) => !p.metadata.deletionTimestamp);
+    const foreign = pods.filter((p) => !p.metadata.ownerReferences?.some((r) => r.kind === 'ReplicaSet' && r.name.startsWith('web-'))).map((p) => p.metadata.name).sort();
+    assert.equal(foreign.length, 3, foreign.join(', '));
+
+    const snap = io();
+    assert.equal(await snapshotCommand([`${ns}/web`, ...flags, '-o', 'json'], snap), 0, snap.stderr);
+    assert.equal(snap.stderr, '');
+    const doc = JSON.parse(snap.stdout) as { autoscaler: HorizontalAutoscaler; scale: Scale; podOwnership?: { owner: string; notOwned: string[] } };
+    assert.deepEqual({ ...doc.podOwnership, notOwned: [...doc.podOwnership?.notOwned ?? []].sort() }, { owner: 'Deployment/web', notOwned: foreign });
+    // The same as the controller computes from its informer caches for these pods.
+    const ours = targetPods(controller.manager.workloads, doc.autoscaler, doc.scale, pods).podOwnership;
+    assert.ok(ours && 'notOwned' in ours);
+    assert.deepEqual({ ...ours, notOwned: [...ours.notOwned].sort() }, { owner: 'Deployment/web', notOwned: foreign });
+
+    const live = io();
+    assert.equal(await decideLiveCommand([`${ns}/web`, ...flags], live), 0, live.stderr);
+    const d = JSON.parse(live.stdout) as { desiredReplicas: number; events: { reason: string }[]; explanation: { steps: string[] } };
+    const steps = d.explanation.steps.join('\n');
+    assert.doesNotMatch(steps, /could not be applied/);
+    assert.deepEqual(d.events.filter((e) => e.reason === 'SelectionStrategyNotApplied'), []);
+    const step = /selectionStrategy OwnerReference: 3 of 5 pods the selector matches are not owned by Deployment\/web and do not count: (.+)/.exec(steps);
+    assert.ok(step, steps);
+    assert.deepEqual(step[1]?.split(', ').sort(), foreign);
+    const status = (await admin.get<HorizontalAutoscaler>(`/apis/kscale.dev/v1alpha1/namespaces/${ns}/horizontalautoscalers/web`)).status;
+    assert.equal(d.desiredReplicas, status?.desiredReplicas, 'the controller\'s decision');
+    assert.equal(d.desiredReplicas, 2);
   });
 });

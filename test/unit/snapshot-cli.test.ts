@@ -41,6 +41,45 @@ const routes: Record<string, unknown> = {
   '/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_ready': { kind: 'ExternalMetricValueList', items: [{ metricName: 'queue_ready', metricLabels: { queue: 'orders' }, timestamp: '2026-11-23T11:59:55Z', value: '60' }] },
 };
 
+// Namespace lab: an autoscaler with selectionStrategy OwnerReference and rollout.policy ExcludeSurge.
+// Its target web rolls out (ReplicaSets web-1, old, and web-2, new; 4 pods for spec.replicas 3), and a
+// Job's pod batch-x carries web's labels.
+const owned = (name: string, created: string, owner: { kind: string; name: string; uid: string }): unknown => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, namespace: 'lab', labels: { app: 'web' }, uid: `uid-${name}`, creationTimestamp: created, ownerReferences: [{ apiVersion: 'apps/v1', ...owner, controller: true }] },
+  spec: { containers: [{ name: 'app', image: 'x', resources: { requests: { cpu: '500m' } } }] },
+  status: { phase: 'Running', startTime: created, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: created }] },
+});
+const rs1 = { kind: 'ReplicaSet', name: 'web-1', uid: 'uid-web-1' };
+const rs2 = { kind: 'ReplicaSet', name: 'web-2', uid: 'uid-web-2' };
+const replicaSet = (o: typeof rs1, revision: string): unknown => ({
+  apiVersion: 'apps/v1', kind: 'ReplicaSet',
+  metadata: { name: o.name, namespace: 'lab', uid: o.uid, annotations: { 'deployment.kubernetes.io/revision': revision }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'uid-web', controller: true }] },
+  spec: { replicas: 2 }, status: { replicas: 2 },
+});
+Object.assign(routes, {
+  '/apis/kscale.dev/v1alpha1/namespaces/lab/horizontalautoscalers/web': {
+    apiVersion: 'kscale.dev/v1alpha1', kind: 'HorizontalAutoscaler', metadata: { name: 'web', namespace: 'lab' },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, selectionStrategy: 'OwnerReference', rollout: { policy: 'ExcludeSurge' },
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+    },
+  },
+  '/apis/apps/v1/namespaces/lab/deployments/web/scale': { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web', namespace: 'lab', uid: 'uid-web' }, spec: { replicas: 3 }, status: { replicas: 4, selector: 'app=web' } },
+  '/api/v1/namespaces/lab/pods': { kind: 'PodList', items: [
+    owned('web-a', '2026-11-23T10:00:00Z', rs1), owned('web-b', '2026-11-23T10:01:00Z', rs1), owned('web-c', '2026-11-23T10:02:00Z', rs2), owned('web-d', '2026-11-23T10:03:00Z', rs2),
+    owned('batch-x', '2026-11-23T09:00:00Z', { kind: 'Job', name: 'batch', uid: 'uid-batch' }),
+  ] },
+  '/apis/metrics.k8s.io/v1beta1/namespaces/lab/pods': { kind: 'PodMetricsList', items: ['web-a', 'web-b', 'web-c', 'web-d', 'batch-x'].map((n) => ({
+    metadata: { name: n, namespace: 'lab', labels: { app: 'web' } }, timestamp: '2026-11-23T11:59:50Z', window: '15s', containers: [{ name: 'app', usage: { cpu: n === 'batch-x' ? '2' : '300m' } }],
+  })) },
+  '/apis/apps/v1/namespaces/lab/deployments': { kind: 'DeploymentList', items: [{
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'lab', uid: 'uid-web', generation: 2, managedFields: [{}] }, spec: { replicas: 3 }, status: { observedGeneration: 2, replicas: 4 },
+  }] },
+  '/apis/apps/v1/namespaces/lab/replicasets': { kind: 'ReplicaSetList', items: [replicaSet(rs1, '1'), replicaSet(rs2, '2')] },
+  '/apis/apps/v1/namespaces/lab/statefulsets': { kind: 'StatefulSetList', items: [] },
+});
+
 function capture(stdin = ''): CommandIO & { stdout: string; stderr: string } {
   const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; }, readStdin: () => Promise.resolve(stdin) };
   return io;
@@ -115,6 +154,48 @@ describe('kscale snapshot', () => {
       assert.match(doc.metricValues[1]?.error ?? '', /not found/);
     } finally {
       routes['/apis/external.metrics.k8s.io/v1beta1/namespaces/shop/queue_ready'] = saved;
+    }
+  });
+
+  test('OwnerReference and ExcludeSurge: the snapshot carries the pods\' ownership and the rollout, computed from the workloads', async () => {
+    const io = capture();
+    assert.equal(await code(() => snapshotCommand(['lab/web', '--server', url, '-o', 'json'], io, () => NOW), io), 0, io.stderr);
+    assert.equal(io.stderr, '');
+    const doc = JSON.parse(io.stdout) as Record<string, unknown>;
+    assert.deepEqual(doc.podOwnership, { owner: 'Deployment/web', notOwned: ['batch-x'] });
+    assert.deepEqual(doc.rollout, { workload: 'Deployment/web', reason: '4 pods for spec.replicas 3; 2 ReplicaSets with pods', desiredReplicas: 3, old: ['web-a', 'web-b'], surge: ['web-d'] });
+    const decided = capture(io.stdout);
+    assert.equal(await code(() => decideCommand(['-f', '-'], decided), decided), 0, decided.stderr);
+    const steps = (JSON.parse(decided.stdout) as { explanation: { steps: string[] } }).explanation.steps;
+    assert.ok(steps.includes('selectionStrategy OwnerReference: 1 of 5 pods the selector matches are not owned by Deployment/web and do not count: batch-x'), steps.join('\n'));
+  });
+
+  test('an autoscaler without OwnerReference or ExcludeSurge lists no workloads', async () => {
+    seen.length = 0;
+    const io = capture();
+    assert.equal(await code(() => snapshotCommand(['shop/web', '--server', url, '-o', 'json'], io, () => NOW), io), 0, io.stderr);
+    assert.deepEqual(seen.filter((p) => /\/(deployments|replicasets|statefulsets)(\?|$)/.test(p)), []);
+    const doc = JSON.parse(io.stdout) as Record<string, unknown>;
+    assert.equal('podOwnership' in doc, false);
+    assert.equal('rollout' in doc, false);
+  });
+
+  test('a failed workload list is reported, not thrown: OwnerReference carries the error, no rollout', async () => {
+    const saved = routes['/apis/apps/v1/namespaces/lab/replicasets'];
+    delete routes['/apis/apps/v1/namespaces/lab/replicasets'];
+    try {
+      const io = capture();
+      assert.equal(await code(() => snapshotCommand(['lab/web', '--server', url, '-o', 'json'], io, () => NOW), io), 0, io.stderr);
+      const doc = JSON.parse(io.stdout) as { podOwnership?: { error?: string }; rollout?: unknown };
+      assert.match(doc.podOwnership?.error ?? '', /^cannot list replicasets in lab: .*not found/);
+      assert.equal(doc.rollout, undefined);
+      assert.match(io.stderr, /^kscale snapshot: cannot list replicasets in lab: .*: selectionStrategy OwnerReference cannot be applied; the snapshot carries no rollout for rollout\.policy ExcludeSurge\n$/);
+      const decided = capture(io.stdout);
+      assert.equal(await code(() => decideCommand(['-f', '-'], decided), decided), 0, decided.stderr);
+      const steps = (JSON.parse(decided.stdout) as { explanation: { steps: string[] } }).explanation.steps;
+      assert.ok(steps.some((st) => st.startsWith('selectionStrategy OwnerReference could not be applied (cannot list replicasets in lab: ')), steps.join('\n'));
+    } finally {
+      routes['/apis/apps/v1/namespaces/lab/replicasets'] = saved;
     }
   });
 
