@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { API_VERSION, KIND, type HorizontalAutoscaler } from '../api/types.ts';
 import { formatFieldErrors, validateSpec } from '../api/validation.ts';
-import { parseGoDuration } from '../engine/duration.ts';
 import { isQuantity } from '../values/quantity.ts';
 import { renderSvg } from '../sim/chart-svg.ts';
 import { missingColumns, metricColumns } from '../sim/metric-columns.ts';
@@ -23,6 +22,7 @@ import { renderText } from '../sim/report-text.ts';
 import { simulate, type ConfigurationInput } from '../sim/simulate.ts';
 import { RFC3339, TraceError, type Trace } from '../sim/trace.ts';
 import { UsageError, type CommandIO } from './io.ts';
+import { ROLLOUT_OPTIONS, rolloutModel, seconds } from './simulate-flags.ts';
 import { simulateUsage } from './usages.ts';
 import { parseSnapshotText } from './snapshot-file.ts';
 
@@ -36,16 +36,6 @@ async function readText(file: string, io: CommandIO, what: string): Promise<stri
   } catch (e) {
     throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-}
-
-/** Seconds from "90", "90s", "1m30s". */
-function seconds(text: string, flag: string): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  try {
-    const ms = parseGoDuration(text);
-    if (ms >= 0) return ms / 1000;
-  } catch { /* reported below */ }
-  throw new UsageError(`${flag} must be seconds or a duration such as "30s" or "5m", got ${JSON.stringify(text)}`);
 }
 
 /** Seconds since the epoch from RFC 3339 or a number. */
@@ -133,6 +123,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
       start: { type: 'string' },
       end: { type: 'string' },
       step: { type: 'string' },
+      ...ROLLOUT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -162,6 +153,8 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   options.requests = requests;
   if (v['per-pod']) options.perPod = true;
   if (v.duration !== undefined) options.durationSeconds = seconds(v.duration, '--duration');
+  const rollout = rolloutModel(v);
+  if (Object.keys(rollout).length > 0) options.rollout = rollout;
 
   const configs = [await readAutoscaler(v.filename, io)];
   if (v.compare !== undefined) configs.push(await readAutoscaler(v.compare, io));
@@ -190,6 +183,7 @@ export async function simulateCommand(args: string[], io: CommandIO): Promise<nu
   const used = new Set(configs.flatMap((c) => metricColumns(c.autoscaler.spec).map((m) => m.column)));
   const unused = trace.columns.filter((c) => !used.has(c) && c !== ROLLOUT_COLUMN);
   if (unused.length > 0) io.err(`kscale simulate: trace column${unused.length > 1 ? 's' : ''} ${unused.join(', ')} not used by ${configs.length > 1 ? 'either autoscaler' : 'the autoscaler'}\n`);
+  if (options.rollout && !trace.columns.includes(ROLLOUT_COLUMN)) io.err(`kscale simulate: the --rollout-* flags change nothing: the trace has no ${ROLLOUT_COLUMN} column to start a rollout\n`);
 
   const sim = simulate(configs, trace, options);
   io.out(v.output === 'json' ? renderJson(sim) : renderText(sim));

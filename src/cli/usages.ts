@@ -86,6 +86,11 @@ period, and reports what it would have done: scale changes, replica-seconds, tim
       --memory-request Q   each container's memory request (default 1Gi)
       --per-pod            cpu, memory and Pods metric values are per Ready pod, not totals
       --duration D         replay this long (default: until the trace's last point)
+  The simulated Deployment's rolling updates (each rise of the trace's rollout column starts one):
+      --rollout-max-surge P       maxSurge as a percentage of spec.replicas, rounded up (default 25%; maxUnavailable is 0)
+      --rollout-min-ready D       minReadySeconds: a new pod is available, and an old one goes, this long after Ready (default 30s)
+      --rollout-warm-up D         a pod a rollout creates warms up for this long after Ready (default 20s)
+      --rollout-warm-up-factor F  and meanwhile uses F × its share of cpu and memory (default 1.7; 1: no warm-up)
   Instead of --trace, a Prometheus range:
       --prometheus URL --query NAME=PROMQL [--query ...] --start TIME --end TIME [--step D]
   Durations are seconds or Go durations ("90s", "5m"); TIME is RFC 3339 or seconds since the epoch.

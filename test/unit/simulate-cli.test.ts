@@ -114,6 +114,80 @@ describe('kscale simulate reports', () => {
   });
 });
 
+describe('kscale simulate --rollout-* flags set the simulated rolling update', () => {
+  // rollout-exclude-surge holds 4 replicas through every rollout, so its timeline is the
+  // Deployment's alone: 4 pods replaced one at a time (maxSurge 25 % of 4 is 1 pod).
+  const rollouts = ['--trace', ex('rollouts.csv'), '--per-pod'];
+  const exclude = ['-f', ex('rollout-exclude-surge.yaml'), ...rollouts];
+  const first = async (args: string[]) => {
+    const c = (await json(args)).configurations[0];
+    assert.ok(c);
+    return c;
+  };
+  /** The pods by revision at the ticks of the first rollout (starting at 5:00). */
+  const pods = (c: Awaited<ReturnType<typeof first>>, ...ts: number[]): (string | undefined)[] => ts.map((t) => c.timeline.find((x) => x.t === t)?.rollout);
+
+  test('the defaults are the model\'s: giving them changes nothing', async () => {
+    const plain = await run([...exclude, '-o', 'json']);
+    const explicit = await run([...exclude, '-o', 'json', '--rollout-max-surge=25%', '--rollout-min-ready=30s', '--rollout-warm-up=20s', '--rollout-warm-up-factor=1.7']);
+    assert.equal(explicit.code, 0, explicit.stderr);
+    assert.equal(explicit.stdout, plain.stdout);
+  });
+
+  test('--rollout-min-ready: an old pod goes only once the new one has been Ready that long', async () => {
+    const base = await first(exclude);
+    const slow = await first([...exclude, '--rollout-min-ready', '90s']);
+    // The first new pod is created at 5:00 and Ready at 5:30: available at 6:00 by default, at 7:00 with 90 s.
+    assert.deepEqual(pods(base, 345, 360), ['4 old + 1 new pods for spec.replicas 4', '3 old + 2 new pods for spec.replicas 4']);
+    assert.deepEqual(pods(slow, 405, 420), ['4 old + 1 new pods for spec.replicas 4', '3 old + 2 new pods for spec.replicas 4']);
+    assert.equal(base.summary.secondsRollingOut, 3 * 4 * (30 + 30), 'three rollouts of 4 pods, each Ready after 30 s and available 30 s later');
+    assert.equal(slow.summary.secondsRollingOut, 3 * 4 * (30 + 90));
+  });
+
+  test('--rollout-max-surge: 50 % of 4 replaces two pods at a time, both warm together', async () => {
+    const base = await first(exclude);
+    const wide = await first([...exclude, '--rollout-max-surge=50%']);
+    assert.deepEqual(pods(wide, 300, 360, 420), ['4 old + 2 new pods for spec.replicas 4', '2 old + 4 new pods for spec.replicas 4', undefined]);
+    assert.equal(wide.summary.secondsRollingOut, 3 * 2 * 60);
+    // At 5:30 both surge pods are Ready and warm: (4 × 1 + 2 × 1.7) / 6 pods = 123 %, against (4 + 1.7) / 5.
+    const ratioAt = (c: typeof base, t: number): number | null | undefined => c.timeline.find((x) => x.t === t)?.ratio.memory;
+    assert.equal(ratioAt(base, 330), 1.14);
+    assert.equal(ratioAt(wide, 330), 1.23);
+  });
+
+  test('--rollout-warm-up-factor and --rollout-warm-up: how hot a new pod runs, and for how long', async () => {
+    const hottest = (c: Awaited<ReturnType<typeof first>>): number => Math.max(...c.timeline.map((t) => t.ratio.memory ?? 0));
+    const hotTicks = (c: Awaited<ReturnType<typeof first>>): number[] => c.timeline.filter((t) => t.t < 600 && (t.ratio.memory ?? 0) > 1).map((t) => t.t);
+    const base = await first(exclude);
+    assert.equal(hottest(base), 1.14, '(4 × 1Gi + 1.7Gi) / 5 pods');
+    assert.deepEqual(hotTicks(base), [330, 345, 390, 405, 450, 465, 510, 525], 'each new pod for 20 s after Ready');
+    assert.equal(hottest(await first([...exclude, '--rollout-warm-up-factor', '2.2'])), 1.24);
+    assert.equal(hottest(await first([...exclude, '--rollout-warm-up-factor', '1'])), 1, 'no warm-up: every pod at its request');
+    assert.equal(hottest(await first([...exclude, '--rollout-warm-up', '0s'])), 1);
+    assert.deepEqual(hotTicks(await first([...exclude, '--rollout-warm-up', '5s'])), [330, 390, 450, 510], 'warm for 5 s: one tick each');
+  });
+
+  test('the flags apply to both configurations of --compare: without a warm-up Upstream does not ratchet', async () => {
+    const compare = ['-f', ex('rollout-exclude-surge.yaml'), ...rollouts, '--compare', ex('rollout-upstream.yaml')];
+    const before = (await json(compare)).configurations[1];
+    assert.ok(before && before.summary.scaleEvents > 0, 'by default the warm surge pod makes Upstream scale up');
+    const report = await json([...compare, '--rollout-warm-up-factor=1', '--rollout-min-ready=1m']);
+    const [a, b] = report.configurations;
+    assert.ok(a && b);
+    assert.equal(b.summary.scaleEvents, 0);
+    assert.equal(b.summary.peakReplicas, 4);
+    assert.equal(a.summary.secondsRollingOut, 3 * 4 * 90);
+    assert.equal(b.summary.secondsRollingOut, 3 * 4 * 90);
+  });
+
+  test('without a rollout column the flags change nothing, and a warning says so', async () => {
+    const r = await run([...spike, '--rollout-min-ready=1m']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /the --rollout-\* flags change nothing: the trace has no rollout column/);
+    assert.equal(r.stdout, (await run(spike)).stdout);
+  });
+});
+
 describe('kscale simulate --out', () => {
   test('.svg: a well-formed chart with one replicas series per configuration and the metric series', async () => {
     const out = join(tmp, 'spike.svg');
@@ -239,6 +313,10 @@ describe('kscale simulate errors exit 2 and name the problem', () => {
     { name: 'bad --ready-delay', args: [...spike, '--ready-delay', 'soon'], message: /--ready-delay must be seconds or a duration/ },
     { name: 'bad --replicas', args: [...spike, '--replicas', '0'], message: /--replicas must be an integer >= 1/ },
     { name: 'bad --cpu-request', args: [...spike, '--cpu-request', 'lots'], message: /--cpu-request must be a quantity/ },
+    { name: 'bad --rollout-max-surge (an absolute count)', args: [...spike, '--rollout-max-surge', '2'], message: /--rollout-max-surge must be a percentage .*\(an absolute pod count is not supported\), got "2"/ },
+    { name: 'bad --rollout-min-ready', args: [...spike, '--rollout-min-ready=-5s'], message: /--rollout-min-ready must be seconds or a duration/ },
+    { name: 'bad --rollout-warm-up', args: [...spike, '--rollout-warm-up', 'a while'], message: /--rollout-warm-up must be seconds or a duration/ },
+    { name: 'bad --rollout-warm-up-factor', args: [...spike, '--rollout-warm-up-factor=hot'], message: /--rollout-warm-up-factor must be a number >= 0/ },
     { name: 'unknown flag', args: [...spike, '--bogus'], message: /bogus/ },
     { name: 'both --trace and --prometheus', args: [...spike, '--prometheus', 'http://127.0.0.1:1'], message: /alternatives/ },
     { name: '--prometheus without --query', args: ['-f', ex('spike-default.yaml'), '--prometheus', 'http://127.0.0.1:1', '--start', '0', '--end', '60'], message: /needs at least one --query/ },
