@@ -1,5 +1,5 @@
 // `npm run bench -- --vs-hpa --objects N [--namespaces K] [--duration S] [--pods-per-object P]
-//    [--step-pairs M] [--upstream-qps Q] [--kwok] [--json]`
+//    [--step-pairs M] [--upstream-qps Q] [--metrics-tick T] [--kwok] [--json]`
 //
 // kscale and kube-controller-manager's HPA side by side on the embedded control plane, each as its
 // own process with its own ServiceAccount (so the API server's audit log tells them apart):
@@ -65,6 +65,8 @@ export interface VsHpaOptions {
   replicas?: number;
   /** --kwok: pods on kwok nodes, CPU through the real metrics-server. */
   kwok: boolean;
+  /** --metrics-tick T: kscale's --metrics-tick (how long one pod metrics listing serves a namespace); its default when unset. */
+  metricsTick?: string;
 }
 
 const SYNC_S = 15;
@@ -102,6 +104,7 @@ export function parseVsHpaArgs(argv: readonly string[]): VsHpaOptions {
     stepPairs: Math.min(objects, int('--step-pairs', 5, 1)),
     upstreamQps: int('--upstream-qps', 100, 1),
     ...(value('--replicas') !== undefined ? { replicas: int('--replicas', 1, 1) } : {}),
+    ...(value('--metrics-tick') !== undefined ? { metricsTick: value('--metrics-tick') ?? '' } : {}),
   };
 }
 
@@ -284,7 +287,7 @@ subjects: [{ kind: ServiceAccount, name: upstream-hpa, namespace: ${NS} }]
     args: [...image.args, 'run', `--kubeconfig=${kubeconfigs.kscale}`, '--leader-elect=false', `--http-address=127.0.0.1:${String(kscalePort)}`,
       `--sync-period=${String(SYNC_S)}s`, `--tolerance=${SETTINGS.tolerance}`, `--cpu-initialization-period=${SETTINGS.cpuInit}`,
       `--initial-readiness-delay=${SETTINGS.readinessDelay}`, `--downscale-stabilization=${SETTINGS.downscale}`,
-      `--workers=${String(SETTINGS.workers)}`, '--log-level=info'],
+      `--workers=${String(SETTINGS.workers)}`, '--log-level=info', ...(o.metricsTick !== undefined ? [`--metrics-tick=${o.metricsTick}`] : [])],
     env: { ...process.env, ...image.env, KUBECONFIG: kubeconfigs.kscale },
   });
   ctx.procs.kscale = kscale;
@@ -567,6 +570,6 @@ function buildTable(o: VsHpaOptions, m: Measured): { title: string; notes: strin
       `kwok: reaction times include metrics-server's resolution (${String(DEFAULT_METRIC_RESOLUTION_SECONDS)} s: a load change shows after its next scrapes) and its delay for new pods (PodMetrics after about its third scrape of them, some 30–40 s after Ready), as in a cluster`,
     ] : []),
   );
-  const title = `kscale vs kube-controller-manager's HPA: ${String(o.objects)} twin pairs, ${String(o.namespaces)} namespaces, ${String(o.podsEach)} ${o.kwok ? 'kwok ' : ''}pods each, sync ${String(SYNC_S)} s, windows ${String(o.durationS)} s, upstream qps ${String(o.upstreamQps)}`;
+  const title = `kscale vs kube-controller-manager's HPA: ${String(o.objects)} twin pairs, ${String(o.namespaces)} namespaces, ${String(o.podsEach)} ${o.kwok ? 'kwok ' : ''}pods each, sync ${String(SYNC_S)} s, windows ${String(o.durationS)} s, upstream qps ${String(o.upstreamQps)}${o.metricsTick !== undefined ? `, kscale --metrics-tick=${o.metricsTick}` : ''}`;
   return { title, notes, rows };
 }

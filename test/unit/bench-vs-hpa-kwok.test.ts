@@ -26,3 +26,9 @@ test('--kwok is off unless given', () => {
   assert.equal(parseVsHpaArgs(['--vs-hpa']).kwok, false);
   assert.equal(parseVsHpaArgs(['--vs-hpa', '--kwok', '--objects', '20']).kwok, true);
 });
+
+test('--metrics-tick is passed to kscale only when given', () => {
+  assert.equal(parseVsHpaArgs(['--vs-hpa']).metricsTick, undefined);
+  assert.equal(parseVsHpaArgs(['--vs-hpa', '--metrics-tick', '2s']).metricsTick, '2s');
+  assert.equal(parseVsHpaArgs(['--vs-hpa', '--metrics-tick=1s']).metricsTick, '1s');
+});
